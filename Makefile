@@ -45,7 +45,10 @@ ALL_CFLAGS = -std=c99 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Itools/lib \
 	$(WARN) $(SANFLAGS) $(call pkgflags,cflags,$(ALL_PKGS)) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
-all: $(addprefix $(OUT)/,$(PROGS))
+UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/lib-*.c))
+UNIT_OUT = $(BUILD)/unit
+
+all: $(addprefix $(OUT)/,$(PROGS)) $(addprefix $(UNIT_OUT)/,$(UNITS))
 
 $(OBJ)/.libs-ok:
 	@scripts/check-libs $(ALL_PKGS)
@@ -68,11 +71,16 @@ $(OUT)/$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard tools/$(1)/*.c)) \
 endef
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
 
+$(UNIT_OUT)/%: $(OBJ)/tests/unit/%.o $(OBJ)/libpohoda.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkgflags,libs,$(PKGS_lib))
+
 check:
 	scripts/install-deps
 	$(MAKE) DEV=1 all
 	$(MAKE) DEV=1 SAN=1 BUILD=build/asan all
-	BIN=$(CURDIR)/build/asan/bin PLAIN_BIN=$(CURDIR)/bin tests/run
+	BIN=$(CURDIR)/build/asan/bin PLAIN_BIN=$(CURDIR)/bin \
+	    UNIT=$(CURDIR)/build/asan/unit tests/run
 
 demo:
 	scripts/install-deps

@@ -17,7 +17,8 @@ set -u
 : "${PLAIN_BIN:=$TOP/bin}"
 : "${PY:=/usr/bin/python3}"
 : "${SHARED:=$TOP/../shared}"
-export TOP BIN PLAIN_BIN PY SHARED
+: "${UNIT:=$TOP/build/unit}"
+export TOP BIN PLAIN_BIN PY SHARED UNIT
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pohoda-test.XXXXXX")
 _tap_n=0
