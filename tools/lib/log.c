@@ -27,7 +27,17 @@ static struct {
 	int		 backups;
 	int		 verbose;
 	int		 failed;	/* said the log is unwritable */
-} lg = { NULL, LOG_INFO, 10485760, 5, 0, 0 };
+	char		*ident;		/* NULL: getprogname() */
+	long		 pid;		/* 0: getpid() */
+} lg = { NULL, LOG_INFO, 10485760, 5, 0, 0, NULL, 0 };
+
+void
+log_ident(const char *name, long pid)
+{
+	free(lg.ident);
+	lg.ident = name ? xstrdup(name) : NULL;
+	lg.pid = pid;
+}
 
 void
 log_setup(const char *file, enum log_level level, long long max_bytes,
@@ -142,7 +152,8 @@ log_format(char *buf, size_t size, enum log_level level, const char *fmt,
 	gmtime_r(&now, &tm);
 	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 	r = snprintf(buf + n, size - n, "%s %s[%ld] ", log_level_name(level),
-	    getprogname(), (long)getpid());
+	    lg.ident ? lg.ident : getprogname(),
+	    lg.pid ? lg.pid : (long)getpid());
 	n += r > 0 ? (size_t)r : 0;
 	r = vsnprintf(buf + n, size - n, fmt, ap);
 	if (r < 0)

@@ -14,6 +14,10 @@
 void	log_init(const struct config *, int);
 /* log_setup: the same from plain values, for programs without a config */
 void	log_setup(const char *, enum log_level, long long, int, int);
+/* log_ident: show NAME[PID] in lines instead of this process's own
+ * name and pid (for pohoda-log, which writes a shell driver's events);
+ * NULL or 0 keeps the default */
+void	log_ident(const char *, long);
 void	logx(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* log_value: VALUE made safe for a key=value field (quoted when it has
