@@ -53,7 +53,7 @@ bq_api() {
 }
 
 # body_of / code_of: split bq_curl's output
-body_of() { sed '$d' | sed '$d'; }
+body_of() { sed '$d'; }
 code_of() { tail -n 1; }
 
 # bq_load_conf JOBID TABLE SCHEMA_FIELDS [EXTRA_LOAD_JSON]: job metadata
