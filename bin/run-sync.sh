@@ -1,0 +1,575 @@
+#!/bin/sh
+# shellcheck disable=SC2016 # $names in jq filters are jq's own
+# run-sync.sh: the nightly job.  Copies every query in sql/ from POHODA
+# into BigQuery through the spool folder (run-sync(8)):
+#
+#   SPOOL/RUN/run.json            target, config digest, state, tables
+#   SPOOL/RUN/TABLE/query.sql     rewritten query
+#   SPOOL/RUN/TABLE/data.ndjson.gz, schema.json
+#   SPOOL/RUN/TABLE/batches/      batch files, manifest, upload/ state
+#   SPOOL/RUN/TABLE.done          the table is published
+#
+# Every step writes under a temporary name and renames, so a file with
+# its final name is complete; a run killed at any moment is resumed by
+# the next start, which skips what is complete.
+set -eu
+umask 077
+
+PROG='run-sync.sh'
+VERSION=0.1.0
+here=$(cd "$(dirname "$0")" && pwd)
+# cron's environment is bare; the programs live next to this script,
+# or in POHODA_SYNC_BIN (tests point it at a sanitizer build)
+PATH=${POHODA_SYNC_BIN:+$POHODA_SYNC_BIN:}$here:/usr/local/bin:/usr/bin:/bin
+export PATH
+LC_ALL=C
+export LC_ALL
+
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+usage() {
+	echo "usage: $PROG [-nv] [-c config] [-r run] [-t table] ..."
+}
+
+# log LEVEL key=value ...: one event in the config's log
+log() {
+	pohoda-log -q -c "$config" -p "$PROG" -P "$$" ${verbose:+-v} "$@" ||
+	    true
+}
+
+now() {
+	date -u +%s
+}
+
+# run_epoch RUN: the start time of run RUN in seconds
+run_epoch() {
+	date -u -d "$(printf '%s\n' "$1" |
+	    sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6/')" \
+	    +%s 2>/dev/null || echo 0
+}
+
+is_run_name() {
+	case $1 in
+	[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z)
+		return 0 ;;
+	esac
+	return 1
+}
+
+# run_state DIR: done, running, failed, or new (no run.json yet)
+run_state() {
+	if [ -f "$1/run.json" ]; then
+		jq -r '.state // "running"' "$1/run.json" 2>/dev/null ||
+		    echo running
+	else
+		echo new
+	fi
+}
+
+# file_put FILE: standard input into FILE, atomically
+file_put() {
+	_tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").tmp.XXXXXX")
+	if cat > "$_tmp" && sync "$_tmp" && mv -f "$_tmp" "$1"; then
+		return 0
+	fi
+	rm -f "$_tmp"
+	return 1
+}
+
+# runjson_update JQ-ARGS...: rewrite run.json through a jq filter
+runjson_update() {
+	_new=$(jq "$@" "$rundir/run.json") || die "$rundir/run.json: cannot update"
+	printf '%s\n' "$_new" | file_put "$rundir/run.json" ||
+	    die "$rundir/run.json: cannot write"
+}
+
+# table_set TABLE JSON: merge JSON into the table's record in run.json
+table_set() {
+	runjson_update --arg t "$1" --argjson v "$2" \
+	    '.tables[$t] = ((.tables[$t] // {}) + $v)'
+}
+
+# step_run TABLE STEP PROGRAM ARGS...: run one program; what it says on
+# standard error goes into the log (naming table and step) and, when it
+# fails or with -v, to our standard error as well
+step_run() {
+	_t=$1
+	_s=$2
+	shift 2
+	_err=$(mktemp "$rundir/.${_t:-run}.$_s.err.tmp.XXXXXX")
+	_rc=0
+	"$@" 2> "$_err" || _rc=$?
+	if [ -s "$_err" ]; then
+		if [ "$_rc" -eq 0 ]; then _lv=WARNING; else _lv=ERROR; fi
+		pohoda-log -q -i -c "$config" -p "$PROG" -P "$$" "$_lv" \
+		    run="$run" ${_t:+table="$_t"} step="$_s" program="$1" \
+		    < "$_err" || true
+		if [ "$_rc" -ne 0 ] || [ -n "$verbose" ]; then
+			cat "$_err" >&2
+		fi
+	fi
+	rm -f "$_err"
+	return "$_rc"
+}
+
+# table_fail TABLE STEP PROGRAM STATUS: remember a failed table
+table_fail() {
+	_st=failed
+	[ "$4" -eq 75 ] && _st=retry
+	log ERROR run="$run" ${1:+table="$1"} step="$2" program="$3" \
+	    status="$_st" exit="$4"
+	if [ -n "$1" ]; then
+		table_set "$1" "$(jq -n --arg s "$_st" --arg st "$2" \
+		    --arg p "$3" --argjson x "$4" \
+		    '{status: $s, step: $st, program: $p, exit: $x}')"
+		failures="$failures $1 ($2, $3 exit $4);"
+	else
+		failures="$failures $2 ($3 exit $4);"
+	fi
+	if [ -z "$first_fail" ]; then
+		first_fail=$1
+		first_step=$2
+		first_prog=$3
+		first_exit=$4
+	fi
+}
+
+step_ok() {	# step_ok TABLE STEP STARTED [key=value ...]
+	_t=$1
+	_s=$2
+	_t0=$3
+	shift 3
+	log INFO run="$run" table="$_t" step="$_s" status=ok \
+	    seconds=$(($(now) - _t0)) "$@"
+}
+
+step_skip() {
+	log DEBUG run="$run" table="$1" step="$2" status=skipped
+}
+
+# manifest_totals DIR: "rows bytes batches" from a batch manifest
+manifest_totals() {
+	awk -F '\t' '$1 == "total" { print $2, $3, $5 }' "$1/manifest" \
+	    2>/dev/null || true
+}
+
+# table_sync TABLE: rewrite, extract, batch and upload one query
+table_sync() {
+	t=$1
+	d=$rundir/$t
+	t_start=$(now)
+	if [ -e "$rundir/$t.done" ]; then
+		step_skip "$t" all
+		return 0
+	fi
+	mkdir -p "$d"
+	table_set "$t" '{"status": "running"}'
+
+	if [ -s "$d/query.sql" ]; then
+		step_skip "$t" rewrite
+	else
+		s0=$(now)
+		rc=0
+		q=$(mktemp "$d/.query.sql.tmp.XXXXXX")
+		step_run "$t" rewrite pohoda-rewrite -s "$server" \
+		    -d "$database" "$sql_dir/$t.sql" > "$q" || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			rm -f "$q"
+			table_fail "$t" rewrite pohoda-rewrite "$rc"
+			return 1
+		fi
+		sync "$q"
+		mv -f "$q" "$d/query.sql"
+		step_ok "$t" rewrite "$s0"
+	fi
+
+	if [ -e "$d/data.ndjson.gz" ] && [ -e "$d/schema.json" ]; then
+		step_skip "$t" extract
+	else
+		# batches cut from an older extract must not survive it
+		rm -rf "$d/batches"
+		s0=$(now)
+		rc=0
+		step_run "$t" extract pohoda-extract -q -c "$config" \
+		    -o "$d/data.ndjson.gz" -m "$d/schema.json" \
+		    -B "$batch_size" -T "$t" "$d/query.sql" || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			table_fail "$t" extract pohoda-extract "$rc"
+			return 1
+		fi
+		step_ok "$t" extract "$s0"
+	fi
+
+	# pohoda-batch checks a complete set and leaves it alone
+	if [ -e "$d/batches/upload/published" ]; then
+		step_skip "$t" batch
+	else
+		s0=$(now)
+		rc=0
+		step_run "$t" batch pohoda-batch -c "$config" \
+		    -n "$batch_size" -o "$d/batches" "$d/data.ndjson.gz" ||
+		    rc=$?
+		if [ "$rc" -ne 0 ]; then
+			table_fail "$t" batch pohoda-batch "$rc"
+			return 1
+		fi
+		read -r rows bytes batches <<-EOF
+		$(manifest_totals "$d/batches")
+		EOF
+		step_ok "$t" batch "$s0" rows="${rows:-0}" \
+		    batches="${batches:-0}" bytes="${bytes:-0}"
+	fi
+
+	[ -L "$d/upload" ] || ln -s batches/upload "$d/upload"
+	if [ -e "$d/batches/upload/published" ]; then
+		step_skip "$t" upload
+	else
+		s0=$(now)
+		rc=0
+		step_run "$t" upload bq-upload -q -c "$config" -r "$run" \
+		    -t "$t" -m "$d/schema.json" "$d/batches" || rc=$?
+		if [ "$rc" -eq 0 ] && [ ! -e "$d/batches/upload/published" ]
+		then
+			echo "$PROG: $t: bq-upload ended without publishing" >&2
+			rc=1
+		fi
+		if [ "$rc" -ne 0 ]; then
+			table_fail "$t" upload bq-upload "$rc"
+			return 1
+		fi
+		step_ok "$t" upload "$s0"
+	fi
+
+	read -r rows bytes batches <<-EOF
+	$(manifest_totals "$d/batches")
+	EOF
+	rows=${rows:-0}
+	bytes=${bytes:-0}
+	batches=${batches:-0}
+	secs=$(($(now) - t_start))
+	table_set "$t" "$(jq -n --argjson r "$rows" --argjson b "$batches" \
+	    --argjson y "$bytes" --argjson s "$secs" \
+	    '{status: "done", rows: $r, batches: $b, bytes: $y,
+	      seconds: $s, step: null, program: null, exit: 0}')"
+	jq -n --arg t "$t" --arg run "$run" --argjson r "$rows" \
+	    '{table: $t, run: $run, rows: $r}' | file_put "$rundir/$t.done"
+	return 0
+}
+
+# target_lookup: the linked server and database, from companies
+target_lookup() {
+	rc=0
+	out=$(step_run "" companies pohoda-extract -q -c "$config" \
+	    -e "$companies_query") || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		table_fail "" companies pohoda-extract "$rc"
+		return 1
+	fi
+	server=$(printf '%s\n' "$out" | head -n 1 |
+	    jq -r '[.[]] | .[0] // empty' 2>/dev/null || true)
+	database=$(printf '%s\n' "$out" | head -n 1 |
+	    jq -r '[.[]] | .[1] // empty' 2>/dev/null || true)
+	if [ -z "$server" ] || [ -z "$database" ]; then
+		echo "$PROG: companies_query gave no linked server and" \
+		    "database" >&2
+		table_fail "" companies pohoda-extract 65
+		return 1
+	fi
+	runjson_update --arg s "$server" --arg d "$database" \
+	    '.server = $s | .database = $d'
+	log INFO run="$run" step=companies status=ok server="$server" \
+	    database="$database"
+}
+
+# run_pick: the run to resume (-r, or the newest unfinished one young
+# enough), else "" for a new run
+run_pick() {
+	if [ -n "$opt_run" ]; then
+		is_run_name "$opt_run" || die "$opt_run: not a run name" \
+		    "(YYYYMMDDTHHMMSSZ)"
+		[ -d "$spool/$opt_run" ] || die "$spool/$opt_run: no such run"
+		echo "$opt_run"
+		return
+	fi
+	[ "$resume_hours" -gt 0 ] || return 0
+	_pick=
+	for _p in "$spool"/*; do
+		r=${_p##*/}
+		if ! is_run_name "$r" || [ ! -d "$_p" ]; then
+			continue
+		fi
+		[ $(($(now) - $(run_epoch "$r"))) -lt \
+		    $((resume_hours * 3600)) ] || continue
+		[ "$(run_state "$_p")" = "done" ] || _pick=$r
+	done
+	echo "$_pick"
+}
+
+# runs_prune: finished runs older than keep_days, and unfinished ones too
+# old for keep_days and resume_hours alike (nothing would resume them)
+runs_prune() {
+	for _p in "$spool"/*; do
+		r=${_p##*/}
+		if ! is_run_name "$r" || [ ! -d "$_p" ] ||
+		    [ "$r" = "$run" ]; then
+			continue
+		fi
+		age=$(($(now) - $(run_epoch "$r")))
+		[ "$age" -gt $((keep_days * 86400)) ] || continue
+		st=$(run_state "$spool/$r")
+		if [ "$st" != "done" ] &&
+		    [ "$age" -le $((resume_hours * 3600)) ]; then
+			continue
+		fi
+		if [ -n "$plan" ]; then
+			echo "prune: $r ($st, $((age / 86400)) days old)"
+			continue
+		fi
+		rm -rf "${spool:?}/$r"
+		log INFO step=prune run="$r" state="$st" \
+		    age_days=$((age / 86400))
+	done
+}
+
+tables_pick() {
+	if [ -n "$opt_tables" ]; then
+		echo "$opt_tables"
+	elif [ -n "$run" ] && [ -f "$spool/$run/run.json" ] &&
+	    [ "$(jq '.tables | length' "$spool/$run/run.json")" -gt 0 ]; then
+		jq -r '.tables | keys_unsorted | .[]' "$spool/$run/run.json" |
+		    tr '\n' ' '
+	else
+		for f in "$sql_dir"/*.sql; do
+			[ -f "$f" ] || continue
+			f=${f##*/}
+			printf '%s ' "${f%.sql}"
+		done
+	fi
+}
+
+# plan_print: what a run would do now, touching nothing
+plan_print() {
+	if [ -z "$run" ]; then
+		echo "run: new; companies lookup: run"
+	else
+		s=$(jq -r '"\(.server // "") \(.database // "")"' \
+		    "$spool/$run/run.json" 2>/dev/null || echo " ")
+		echo "run: $run (resume, $(run_state "$spool/$run"));" \
+		    "target: ${s:-unknown}"
+	fi
+	for t in $tables; do
+		d=$spool/$run/$t
+		if [ -n "$run" ] && [ -e "$spool/$run/$t.done" ]; then
+			echo "$t: done"
+			continue
+		fi
+		[ -n "$run" ] && [ -s "$d/query.sql" ] && a=skip || a=run
+		[ "$a" = skip ] && [ -e "$d/data.ndjson.gz" ] &&
+		    [ -e "$d/schema.json" ] && b=skip || b=run
+		c=run
+		[ "$b" = skip ] && [ -e "$d/batches/manifest" ] && c=check
+		u=run
+		[ -n "$run" ] && [ -e "$d/batches/upload/published" ] &&
+		    c=skip && u=skip
+		[ "$u" = run ] && [ -d "$d/batches/upload" ] && u=resume
+		echo "$t: rewrite $a, extract $b, batch $c, upload $u"
+	done
+	runs_prune
+}
+
+summary_log() {
+	n=0
+	ok=0
+	all_rows=0
+	for t in $tables; do
+		n=$((n + 1))
+		rec=$(jq -c --arg t "$t" '.tables[$t] // {}' "$rundir/run.json")
+		st=$(printf '%s' "$rec" | jq -r '.status // "pending"')
+		read -r rows batches bytes secs <<-EOF
+		$(printf '%s' "$rec" | jq -r '"\(.rows // 0) \(.batches // 0)
+		    \(.bytes // 0) \(.seconds // 0)"' | tr '\n' ' ')
+		EOF
+		[ "$st" = "done" ] && ok=$((ok + 1))
+		all_rows=$((all_rows + rows))
+		log INFO run="$run" table="$t" step=summary status="$st" \
+		    rows="$rows" batches="$batches" bytes="$bytes" \
+		    seconds="$secs"
+	done
+	if [ "$ok" -eq "$n" ] && [ -z "$failures" ]; then
+		st=ok
+	else
+		st=failed
+	fi
+	log INFO run="$run" step=summary status="$st" tables="$n" \
+	    done="$ok" failed=$((n - ok)) rows="$all_rows" \
+	    seconds=$(($(now) - run_start))
+	[ "$st" = ok ]
+}
+
+report_failure() {
+	_list=$(printf '%s' "$failures" | sed 's/^ //; s/;$//')
+	log ERROR run="$run" step=run status=failed failed="$_list"
+	pohoda-report -q -c "$config" -r "$run" -t "$first_fail" \
+	    -s "$first_step" -p "$first_prog" -x "${first_exit:-1}" \
+	    "run $run failed: $_list" || true
+}
+
+# --- options and config ---------------------------------------------------
+
+case ${1:-} in
+--help|-h)
+	usage
+	exit 0 ;;
+--version)
+	echo "$PROG (pohoda-sync) $VERSION"
+	exit 0 ;;
+esac
+
+config=${POHODA_SYNC_CONFIG:-./config.json}
+opt_run=
+opt_tables=
+plan=
+verbose=
+while getopts c:r:t:nv opt; do
+	case $opt in
+	c) config=$OPTARG ;;
+	r) opt_run=$OPTARG ;;
+	t)
+		case $OPTARG in
+		*[!A-Za-z0-9_]*|'') die "-t $OPTARG: expected a query name" ;;
+		esac
+		opt_tables="$opt_tables$OPTARG " ;;
+	n) plan=1 ;;
+	v) verbose=1 ;;
+	*)
+		usage >&2
+		exit 1 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { usage >&2; exit 1; }
+
+case $config in
+/*) ;;
+*) config=$(pwd)/$config ;;
+esac
+[ -f "$config" ] || die "$config: no such file"
+pohoda-log -c "$config" --check || die "$config: configuration is not valid"
+confdir=$(dirname "$config")
+
+resolve() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$confdir/$1" ;;
+	esac
+}
+
+IFS='	' read -r spool sql_dir batch_size resume_hours keep_days <<EOF
+$(jq -r '[.spool_dir // "spool", .sql_dir // "sql", .batch_size // 5000,
+    .resume_hours // 12, .keep_days // 14] | @tsv' "$config")
+EOF
+companies_query=$(jq -r '.companies_query //
+    "SELECT TOP 1 linked_server, [database] FROM companies"' "$config")
+[ -n "$spool" ] || die "$config: spool_dir: must not be empty"
+[ -n "$sql_dir" ] || die "$config: sql_dir: must not be empty"
+spool=$(resolve "$spool")
+sql_dir=$(resolve "$sql_dir")
+
+for t in $opt_tables; do
+	[ -f "$sql_dir/$t.sql" ] || die "$sql_dir/$t.sql: no such query"
+done
+
+# --- plan -------------------------------------------------------------------
+
+if [ -n "$plan" ]; then
+	run=$(run_pick)
+	tables=$(tables_pick)
+	[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
+	if [ -e "$spool/.lock" ] && ! flock -n "$spool/.lock" true; then
+		echo "note: a run is in progress (pid $(cat "$spool/.lock"))"
+	fi
+	plan_print
+	exit 0
+fi
+
+# --- the run ----------------------------------------------------------------
+
+mkdir -p "$spool"
+exec 9>> "$spool/.lock"
+if ! flock -n 9; then
+	pid=$(cat "$spool/.lock" 2>/dev/null || true)
+	log WARNING step=lock status=busy pid="${pid:-unknown}"
+	die "another run is in progress (pid ${pid:-unknown})"
+fi
+echo "$$" > "$spool/.lock"
+
+run_start=$(now)
+failures=
+first_fail=
+first_step=
+first_prog=
+first_exit=
+digest=$(sha256sum < "$config" | cut -d ' ' -f 1)
+run=$(run_pick)
+if [ -n "$run" ]; then
+	rundir=$spool/$run
+	find "$rundir" -name '.*.tmp.*' -exec rm -f {} +
+	resumed=yes
+else
+	while :; do
+		run=$(date -u +%Y%m%dT%H%M%SZ)
+		mkdir "$spool/$run" 2>/dev/null && break
+		sleep 1
+	done
+	rundir=$spool/$run
+	resumed=no
+fi
+if [ ! -f "$rundir/run.json" ]; then
+	jq -n --arg run "$run" --arg d "$digest" \
+	    --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    '{run: $run, state: "running", started: $at, finished: null,
+	      config_sha256: $d, server: null, database: null, tables: {}}' |
+	    file_put "$rundir/run.json" || die "$rundir/run.json: cannot write"
+elif [ "$(jq -r .config_sha256 "$rundir/run.json")" != "$digest" ]; then
+	log WARNING run="$run" step=start \
+	    msg="the config changed since this run started"
+fi
+runjson_update '.state = "running"'
+tables=$(tables_pick)
+[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
+for t in $tables; do
+	jq -e --arg t "$t" '.tables | has($t)' "$rundir/run.json" \
+	    > /dev/null || table_set "$t" '{"status": "pending"}'
+done
+log INFO run="$run" step=start resumed="$resumed" \
+    tables="$(printf '%s' "$tables" | sed 's/ *$//; s/ /,/g')" \
+    version="$VERSION"
+
+runs_prune
+
+server=$(jq -r '.server // empty' "$rundir/run.json")
+database=$(jq -r '.database // empty' "$rundir/run.json")
+if [ -z "$server" ] || [ -z "$database" ]; then
+	target_lookup || true
+fi
+if [ -n "$server" ] && [ -n "$database" ]; then
+	for t in $tables; do
+		table_sync "$t" || true
+	done
+fi
+
+if summary_log; then
+	# the run is done once every table it was started with is; after a
+	# -t run the others wait for a resume
+	runjson_update --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	    'if ([.tables[].status] | all(. == "done"))
+	     then .state = "done" | .finished = $at
+	     else .state = "running" end'
+	exit 0
+fi
+runjson_update '.state = "failed"'
+report_failure
+exit 1
