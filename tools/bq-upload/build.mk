@@ -1,0 +1,1 @@
+PKGS_bq-upload = libcurl
