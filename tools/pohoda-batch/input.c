@@ -1,0 +1,276 @@
+/*
+ * input.c: read plain or gzip'd NDJSON (told apart by the gzip magic),
+ * member by member, and copy a member that is exactly one batch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "util.h"
+
+#define IN_SIZE		(256 * 1024)
+#define OUT_SIZE	(256 * 1024)
+#define REREAD_SIZE	(64 * 1024)
+
+struct input {
+	int		 fd;
+	const char	*path;
+	EVP_MD_CTX	*md;
+	long long	 size;
+	char		 sha256[65];
+	unsigned char	*buf;
+	unsigned char	*out;
+	z_stream	 z;		/* the input */
+	int		 in_member;	/* a byte of a member was read */
+	long long	 member_in;	/* compressed bytes of it so far */
+	long long	 member_out;	/* NDJSON bytes of it so far */
+	int		 wait;		/* a short member was copied */
+	z_stream	 rz;		/* a second reading of a copy */
+	int		 rz_ready;
+	unsigned char	*rbuf;
+};
+
+struct input *
+input_open(const char *path)
+{
+	struct input	*in;
+
+	in = xcalloc(1, sizeof(*in));
+	in->path = path;
+	if (path == NULL)
+		in->fd = STDIN_FILENO;
+	else if ((in->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EX_FAILURE, "%s: %s", path, strerror(errno));
+	if ((in->md = EVP_MD_CTX_new()) == NULL ||
+	    !EVP_DigestInit_ex(in->md, EVP_sha256(), NULL))
+		die(EX_FAILURE, "sha256 failed");
+	in->buf = xmalloc(IN_SIZE);
+	in->out = xmalloc(OUT_SIZE);
+	return in;
+}
+
+void
+input_close(struct input *in)
+{
+	if (in->fd != STDIN_FILENO)
+		close(in->fd);
+	if (in->rz_ready)
+		inflateEnd(&in->rz);
+	inflateEnd(&in->z);
+	EVP_MD_CTX_free(in->md);
+	free(in->buf);
+	free(in->out);
+	free(in->rbuf);
+	free(in);
+}
+
+long long
+input_size(const struct input *in)
+{
+	return in->size;
+}
+
+const char *
+input_sha256(struct input *in)
+{
+	unsigned char	md[32];
+	int		i;
+
+	if (in->sha256[0] == '\0') {
+		if (!EVP_DigestFinal_ex(in->md, md, NULL))
+			die(EX_FAILURE, "sha256 failed");
+		for (i = 0; i < 32; i++)
+			snprintf(in->sha256 + 2 * i, 3, "%02x", md[i]);
+	}
+	return in->sha256;
+}
+
+static size_t
+input_read(struct input *in, unsigned char *buf, size_t size)
+{
+	ssize_t	n;
+
+	while ((n = read(in->fd, buf, size)) == -1)
+		if (errno != EINTR)
+			die(EX_FAILURE, "%s: %s", in->path ? in->path :
+			    "stdin", strerror(errno));
+	if (!EVP_DigestUpdate(in->md, buf, (size_t)n))
+		die(EX_FAILURE, "sha256 failed");
+	in->size += n;
+	return (size_t)n;
+}
+
+/*
+ * copy_reread: the member copied so far is not one batch after all:
+ * inflate the copy again and batch its rows the ordinary way, up to
+ * where the input has got.
+ */
+static void
+copy_reread(struct input *in, struct batcher *b)
+{
+	long long	want = in->member_out, got = 0;
+	off_t		off = 0;
+	ssize_t		n;
+	size_t		made;
+	int		rc;
+
+	copy_take(b);
+	if (!in->rz_ready) {
+		in->rbuf = xmalloc(REREAD_SIZE);
+		if (inflateInit2(&in->rz, 15 + 16) != Z_OK)
+			die(EX_FAILURE, "inflateInit failed");
+		in->rz_ready = 1;
+	} else if (inflateReset(&in->rz) != Z_OK)
+		die(EX_FAILURE, "inflateReset failed");
+	in->rz.avail_in = 0;
+	while (got < want) {
+		if (in->rz.avail_in == 0) {
+			n = pread(b->old.fd, in->rbuf, REREAD_SIZE, off);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				die(EX_FAILURE, "%s: %s", b->old.tmp, n == 0 ?
+				    "shorter than written" : strerror(errno));
+			off += n;
+			in->rz.next_in = in->rbuf;
+			in->rz.avail_in = (uInt)n;
+		}
+		in->rz.next_out = in->out;
+		in->rz.avail_out = want - got < OUT_SIZE ?
+		    (uInt)(want - got) : OUT_SIZE;
+		rc = inflate(&in->rz, Z_NO_FLUSH);
+		made = (size_t)(in->rz.next_out - in->out);
+		if ((rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) ||
+		    (rc == Z_STREAM_END && got + (long long)made < want))
+			die(EX_FAILURE, "%s: reading the copy again failed",
+			    b->old.tmp);
+		got += (long long)made;
+		(void)rows_feed(b, in->out, made);
+	}
+	af_abort(&b->old);
+}
+
+static void
+member_begin(struct input *in, struct batcher *b)
+{
+	if (in->wait) {
+		in->wait = 0;
+		copy_reread(in, b);
+	}
+	in->in_member = 1;
+	in->member_in = in->member_out = 0;
+	if (rows_clean(b))
+		copy_begin(b);
+}
+
+static void
+member_end(struct input *in, struct batcher *b)
+{
+	int	rc;
+
+	in->in_member = 0;
+	if (inflateReset(&in->z) != Z_OK)
+		die(EX_FAILURE, "inflateReset failed");
+	if (!b->copy)
+		return;
+	rc = copy_end(b, 0);
+	if (rc == ROWS_COPY_FAIL)
+		copy_reread(in, b);
+	else if (rc == COPY_WAIT)
+		in->wait = 1;
+}
+
+/* a member after the first must start with the gzip magic too */
+static void
+magic_check(const struct input *in, const struct batcher *b,
+    const unsigned char *p, size_t n)
+{
+	static const unsigned char	magic[2] = { 0x1f, 0x8b };
+	long long			k;
+
+	for (k = in->member_in; k < 2 && (size_t)(k - in->member_in) < n;
+	    k++)
+		if (p[k - in->member_in] != magic[k])
+			die_line(EX_DATAERR, b, "trailing garbage after gzip "
+			    "member (input byte %lld)", in->size - (long long)n
+			    + (k - in->member_in) + 1);
+}
+
+static void
+gz_feed(struct input *in, struct batcher *b, const unsigned char *p,
+    size_t n)
+{
+	size_t	used, made;
+	int	rc;
+
+	while (n > 0) {
+		if (!in->in_member)
+			member_begin(in, b);
+		magic_check(in, b, p, n);
+		in->z.next_in = (unsigned char *)(uintptr_t)p;
+		in->z.avail_in = (uInt)n;
+		in->z.next_out = in->out;
+		in->z.avail_out = OUT_SIZE;
+		rc = inflate(&in->z, Z_NO_FLUSH);
+		used = n - in->z.avail_in;
+		made = OUT_SIZE - in->z.avail_out;
+		if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT)
+			die_line(EX_DATAERR, b, "bad gzip data: %s",
+			    in->z.msg ? in->z.msg : "need a dictionary");
+		if (rc != Z_OK && rc != Z_STREAM_END)
+			die(EX_FAILURE, "inflate failed (%d)", rc);
+		if (b->copy)
+			copy_write(b, p, used);
+		p += used;
+		n -= used;
+		in->member_in += (long long)used;
+		in->member_out += (long long)made;
+		if (rows_feed(b, in->out, made) == ROWS_COPY_FAIL)
+			copy_reread(in, b);
+		if (rc == Z_STREAM_END)
+			member_end(in, b);
+	}
+}
+
+static void
+gz_end(struct input *in, struct batcher *b)
+{
+	if (in->in_member)
+		die_line(EX_DATAERR, b, "truncated gzip stream (the input "
+		    "ends inside a member)");
+	if (in->wait)
+		(void)copy_end(b, 1);
+}
+
+void
+input_run(struct input *in, struct batcher *b)
+{
+	size_t	len = 0, n;
+	int	gzip;
+
+	do {
+		n = input_read(in, in->buf + len, IN_SIZE - len);
+		len += n;
+	} while (n > 0 && len < 2);
+	gzip = len >= 2 && in->buf[0] == 0x1f && in->buf[1] == 0x8b;
+	if (gzip && inflateInit2(&in->z, 15 + 16) != Z_OK)
+		die(EX_FAILURE, "inflateInit failed");
+	else if (!gzip && inflateInit(&in->z) != Z_OK)
+		die(EX_FAILURE, "inflateInit failed");
+	while (len > 0) {
+		if (gzip)
+			gz_feed(in, b, in->buf, len);
+		else
+			(void)rows_feed(b, in->buf, len);
+		progress_update(b, in->size, 0);
+		len = input_read(in, in->buf, IN_SIZE);
+	}
+	if (gzip)
+		gz_end(in, b);
+	rows_finish(b);
+	progress_update(b, in->size, 1);
+}
