@@ -21,14 +21,14 @@
 #define TOP_LOOKAHEAD	64
 
 struct level {
-	unsigned char	call;		/* a function call's parentheses */
+	unsigned char	call;		/* a function call's parens */
 	unsigned char	selected;	/* SELECT seen at this level */
 	unsigned char	in_from;	/* inside a FROM clause's list */
-	unsigned char	cte;		/* a common table expression's body */
+	unsigned char	cte;		/* a CTE's body */
 };
 
 enum {
-	EDIT_WITH = 0,			/* 1..3: the prefix for that many parts */
+	EDIT_WITH = 0,		/* then: the prefix for 1, 2, 3 parts */
 	EDIT_PRE1, EDIT_PRE2, EDIT_PRE3
 };
 
@@ -41,14 +41,14 @@ struct rewriter {
 	const char		*s;
 	const struct tsql_token	*tok;
 	size_t			 ntok;
-	struct level		*lv;		/* lv[depth] is the current */
+	struct level		*lv;		/* lv[depth]: current */
 	size_t			 depth, lvcap;
-	size_t			*cte;		/* CTE name tokens in scope */
+	size_t			*cte;		/* CTE names in scope */
 	size_t			 ncte, ctecap;
 	struct edit		*ed;
 	size_t			 ned, edcap;
-	size_t			 cte_paren;	/* the next CTE body's "(" */
-	size_t			 not_table;	/* DELETE FROM, FETCH FROM */
+	size_t			 cte_paren;	/* next CTE body's ( */
+	size_t			 not_table;	/* DELETE FROM x */
 	const char		*text[4];	/* what each edit inserts */
 	int			 nomem;
 };

@@ -14,7 +14,7 @@ struct rewrite_target {
 };
 
 struct rewrite_error {
-	size_t		 line, column;	/* 1-based; column in characters */
+	size_t		 line, column;	/* 1-based, in characters */
 	const char	*what;
 };
 

@@ -36,7 +36,7 @@ enum tsql_kw {
 };
 
 /* keyword properties */
-#define KWF_RESERVED	0x01	/* cannot be a bare table name or alias */
+#define KWF_RESERVED	0x01	/* not a bare table name or alias */
 #define KWF_HINT	0x02	/* a table hint allowed without WITH */
 #define KWF_ENDS_FROM	0x04	/* ends a FROM clause's table list */
 
@@ -49,7 +49,7 @@ struct tsql_token {
 };
 
 struct tsql_error {
-	size_t		 off;		/* where the bad construct starts */
+	size_t		 off;		/* where the bad construct began */
 	const char	*what;
 };
 
