@@ -43,7 +43,7 @@ struct rewriter {
 	size_t			 ntok;
 	struct level		*lv;		/* lv[depth]: current */
 	size_t			 depth, lvcap;
-	size_t			*cte;		/* CTE names in scope */
+	size_t			*cte;	/* CTE names in scope */
 	size_t			 ncte, ctecap;
 	struct edit		*ed;
 	size_t			 ned, edcap;

@@ -49,7 +49,7 @@ struct tsql_token {
 };
 
 struct tsql_error {
-	size_t		 off;		/* where the bad construct began */
+	size_t		 off;	/* where the bad construct began */
 	const char	*what;
 };
 
