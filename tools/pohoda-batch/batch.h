@@ -41,7 +41,7 @@ struct batcher {
 	/* the batch being written */
 	int		 open;
 	int		 copy;		/* copying an input member */
-	long long	 copy_line;	/* line number when the copy began */
+	long long	 copy_line;	/* the line the copy began at */
 	struct atomicfile af;
 	struct atomicfile old;		/* a copy being read again */
 	z_stream	 z;

@@ -44,6 +44,16 @@ usage(int code)
 	exit(code);
 }
 
+static void
+source_remove(const char *dir)
+{
+	char	*path;
+
+	path = xasprintf("%s/%s", dir, SOURCE_NAME);
+	(void)unlink(path);
+	free(path);
+}
+
 static void __attribute__((noreturn))
 vdie(int code, const char *prefix, const char *fmt, va_list ap)
 {
@@ -59,12 +69,8 @@ vdie(int code, const char *prefix, const char *fmt, va_list ap)
 	free(msg);
 	if (cleanup_b != NULL)
 		batches_discard(cleanup_b);
-	if (cleanup_dir != NULL) {
-		char	*path = xasprintf("%s/%s", cleanup_dir, SOURCE_NAME);
-
-		(void)unlink(path);
-		free(path);
-	}
+	if (cleanup_dir != NULL)
+		source_remove(cleanup_dir);
 	exit(code);
 }
 
