@@ -1,0 +1,13 @@
+# pohoda-extract links FreeTDS db-lib.  The unit test of its pure parts
+# (values, names, the writer) is built with it, into $(OBJ)/unit.
+LIBS_pohoda-extract = -lsybdb -lm
+
+all: $(OBJ)/unit/extract-value
+
+EXTRACT_UNIT_OBJ = $(OBJ)/tests/unit/extract-value.o \
+	$(addprefix $(OBJ)/tools/pohoda-extract/,value.o names.o out.o)
+
+$(OBJ)/unit/extract-value: $(EXTRACT_UNIT_OBJ) $(OBJ)/libpohoda.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ \
+	    $(call pkgflags,libs,$(PKGS_lib)) -lm

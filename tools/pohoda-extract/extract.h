@@ -1,0 +1,120 @@
+/*
+ * extract.h: the parts of pohoda-extract shared between its files: the
+ * buffered NDJSON writer (out.c), column names (names.c), value
+ * formatting from raw db-lib column data (value.c) and the FreeTDS
+ * connection (conn.c).
+ */
+#ifndef POHODA_EXTRACT_H
+#define POHODA_EXTRACT_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#define PROG		"pohoda-extract"
+
+/* gzip level: see the man page, level 1 measured as the best rows/s */
+#define OUT_GZ_LEVEL	1
+#define OUT_BUFSIZE	(64 * 1024)
+
+/*
+ * out: NDJSON bytes collected in a buffer and written to a file
+ * descriptor, plain or as gzip members.  Errors are sticky: the first
+ * one is kept in err (an errno value) and everything after is dropped.
+ */
+struct out {
+	int		 fd;
+	int		 gz;
+	int		 err;
+	unsigned char	*buf;
+	size_t		 len;
+	unsigned char	*zbuf;
+	z_stream	 zs;
+	long long	 member_rows;	/* rows per gzip member, 0: one */
+	long long	 member_left;
+	long long	 rows;
+	long long	 bytes;		/* uncompressed bytes written */
+	long long	 zbytes;	/* bytes sent to fd */
+};
+
+int	out_open(struct out *, int, int, long long);
+void	out_flush(struct out *);
+void	out_row_end(struct out *);
+int	out_close(struct out *);
+void	out_free(struct out *);
+
+static inline void
+out_write(struct out *o, const void *p, size_t n)
+{
+	if (o->len + n > OUT_BUFSIZE) {
+		out_flush(o);
+		if (n > OUT_BUFSIZE) {
+			/* a long value goes through in buffer-sized pieces */
+			while (n > OUT_BUFSIZE) {
+				memcpy(o->buf, p, OUT_BUFSIZE);
+				o->len = OUT_BUFSIZE;
+				out_flush(o);
+				p = (const unsigned char *)p + OUT_BUFSIZE;
+				n -= OUT_BUFSIZE;
+			}
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static inline void
+out_putc(struct out *o, int c)
+{
+	if (o->len == OUT_BUFSIZE)
+		out_flush(o);
+	o->buf[o->len++] = (unsigned char)c;
+}
+
+/* what a column becomes in JSON and BigQuery */
+enum kind {
+	K_BOOL, K_INT, K_DECIMAL, K_MONEY, K_FLOAT, K_REAL, K_DATE, K_TIME,
+	K_DATETIME, K_SMALLDATETIME, K_DATETIME2, K_DATETIMEOFFSET,
+	K_STRING, K_BYTES, K_GUID
+};
+
+struct column {
+	int		 type;		/* db-lib type code */
+	int		 size;		/* dbcollen */
+	int		 prec, scale;	/* decimal(p,s); time scale */
+	enum kind	 kind;
+	const char	*bqtype;
+	char		*name;		/* as the server sent it */
+	char		*key;		/* BigQuery-safe name */
+	char		*prefix;	/* {"key": or ,"key": */
+	size_t		 prefixlen;
+};
+
+/* value.c */
+#define VALUE_ERRLEN	160
+
+/* column_classify: kind and BigQuery type of a column from its db-lib
+ * type, size and precision; -1 for a type that has no mapping */
+int	column_classify(struct column *);
+const char *type_name(int);
+/* value_write: one non-NULL value as JSON; -1 with a message in ERR */
+int	value_write(struct out *, const struct column *,
+	    const unsigned char *, size_t, char *);
+/* json_string: S as a JSON string; -1 for invalid UTF-8 */
+int	json_string(struct out *, const unsigned char *, size_t, size_t *);
+
+/* the pure conversions, also used by the unit test */
+int	dec_format(char *, size_t, const unsigned char *, int, int, int);
+int	money_format(char *, size_t, long long);
+int	civil_from_days(long, int *, int *, int *);
+int	float_format(char *, size_t, double, int);
+size_t	int_format(char *, long long);
+
+/* names.c */
+/* names_make: BigQuery-safe, unique keys for N columns (DESIGN §4) */
+void	names_make(struct column *, int);
+/* name_sanitize: one name into BUF (size at least 4 * strlen + 16) */
+void	name_sanitize(const char *, int, char *, size_t);
+
+#endif
