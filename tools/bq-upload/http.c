@@ -420,8 +420,8 @@ backoff_wait(struct backoff *b, const char *what, const struct http_resp *r)
 	ms = (long)arc4random_uniform((uint32_t)ceil_ms + 1);
 	logx(b->tries >= 3 ? LOG_WARNING : LOG_DEBUG,
 	    "table=%s call=%s attempt=%d retry_ms=%ld error=%s", bq_table,
-	    log_value(call, sizeof(call), what), b->tries, ms, log_value(buf, sizeof(buf),
-	    resp_error(r, msg, sizeof(msg))));
+	    log_value(call, sizeof(call), what), b->tries, ms,
+	    log_value(buf, sizeof(buf), resp_error(r, msg, sizeof(msg))));
 	sleep_ms(ms);
 	return 0;
 }

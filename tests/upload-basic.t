@@ -1,0 +1,69 @@
+#!/bin/sh
+# upload-basic: twelve batches end up in TABLE, exactly, through the
+# staging table; a rerun changes nothing; an empty set publishes an
+# empty table with the schema; options and exit codes.
+. tests/lib.sh
+. tests/upload/lib.sh
+
+plan 22
+
+"$BIN/bq-upload" -h > "$T/out" 2>&1
+is "$?" 0 "-h exits 0"
+grep -q '^usage: bq-upload ' "$T/out"
+ok $? "-h prints the usage"
+"$BIN/bq-upload" --version | grep -q '^bq-upload (pohoda-sync) '
+ok $? "--version names the program"
+"$BIN/bq-upload" -t FA > /dev/null 2>&1
+is "$?" 64 "no DIR: usage, exit 64"
+"$BIN/bq-upload" -x -t FA "$T" > /dev/null 2>&1
+is "$?" 64 "unknown option: exit 64"
+
+bq_start
+"$UP/make-batches" --rows 118 --batch 10 --seed 3 "$T/a"
+upload -t FA -r r1 "$T/a/batches" 2> "$T/err"
+is "$?" 0 "12 batches: exit 0"
+table_rows FA > "$T/got"
+set_rows "$T/a/batches" > "$T/want"
+is "$(wc -l < "$T/want")" 118 "the batch set holds 118 rows"
+files_eq "$T/got" "$T/want" "FA holds exactly the batch set's rows"
+table_exists FA__staging
+isnt "$?" 0 "the staging table is gone"
+is "$(double_loads FA)" "" "every batch and the publish committed once"
+is "$(bq_get /_/commits | "$PY" "$UP/loads-per-batch" FA | wc -l)" 13 \
+    "12 loads and 1 copy committed"
+test -f "$T/a/batches/upload/published"
+ok $? "DIR/upload/published written"
+is "$(grep -c ' INFO bq-upload.* table=FA batch=' "$T/sync.log")" 12 \
+    "one INFO line per batch"
+bad=$(find "$T/a/batches/upload" -type f ! -perm 600 | wc -l)
+is "$bad" 0 "state files are mode 0600"
+is "$(stat -c %a "$T/a/batches/upload")" 700 "DIR/upload is mode 0700"
+
+# a rerun of a published set sends nothing
+before=$(wc -l < "$T/bq/requests.log")
+upload -t FA -r r1 "$T/a/batches"
+is "$?" 0 "rerun of a published set: exit 0"
+is "$(wc -l < "$T/bq/requests.log")" "$before" "and no request"
+
+# a second upload replaces the table's contents, not adds to them
+"$UP/make-batches" --rows 35 --batch 10 --seed 4 "$T/b"
+upload -t FA -m "$T/b/schema.json" "$T/b/batches"
+is "$?" 0 "a second set (random run id, -m schema): exit 0"
+table_rows FA > "$T/got"
+set_rows "$T/b/batches" > "$T/want"
+files_eq "$T/got" "$T/want" "FA now holds the second set only"
+
+# an empty set publishes an empty table with the schema
+"$UP/make-batches" --rows 0 "$T/e"
+upload -t EMPTY "$T/e/batches"
+is "$?" 0 "an empty set: exit 0"
+bq_get /_/tables/proj/ds/EMPTY > "$T/empty.json"
+"$PY" -c 'import json, sys
+t = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+sys.exit(not (t["numRows"] == "0" and
+    [f["name"] for f in t["schema"]["fields"]] == [f["name"] for f in s]))' \
+    "$T/empty.json" "$T/e/schema.json"
+ok $? "EMPTY exists with 0 rows and the schema's fields"
+table_exists EMPTY__staging
+isnt "$?" 0 "and its staging table is gone"
