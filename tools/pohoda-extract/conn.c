@@ -143,8 +143,8 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 		return INT_CANCEL;
 	code = lib_code(dberr, &what);
 	at = db.phase == PH_CONNECT ? db.where : db.src;
-	/* a timeout during login is final; the login already failed */
-	if (dberr == SYBETIME && db.code != 0)
+	/* after the first failure the rest are its echoes */
+	if (db.code != 0 && !db.verbose)
 		return INT_CANCEL;
 	if (what == NULL)
 		what = msg_tail(buf, sizeof(buf), dberrstr);
