@@ -18,7 +18,7 @@ is "$?" 64 "no DIR: usage, exit 64"
 "$BIN/bq-upload" -x -t FA "$T" > /dev/null 2>&1
 is "$?" 64 "unknown option: exit 64"
 
-bq_start
+bq_start --seed 0
 "$UP/make-batches" --rows 118 --batch 10 --seed 3 "$T/a"
 upload -t FA -r r1 "$T/a/batches" 2> "$T/err"
 is "$?" 0 "12 batches: exit 0"
