@@ -43,8 +43,9 @@ NUMERIC_MAX = decimal.Decimal("99999999999999999999999999999.999999999")
 BIGNUMERIC_MAX = decimal.Decimal(
     "578960446186580977117854925043439539266."
     "34992332820282019728792003956564819967")
-BIGNUMERIC_MIN = -BIGNUMERIC_MAX - decimal.Decimal("1e-38")
 DEC_CTX = decimal.Context(prec=200, Emax=1000, Emin=-1000)
+BIGNUMERIC_MIN = DEC_CTX.subtract(DEC_CTX.minus(BIGNUMERIC_MAX),
+                                  decimal.Decimal("1e-38"))
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 TIME_RE = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$")
@@ -234,7 +235,7 @@ def conv_numeric(v, field, big=False):
     if big:
         out_of_range = d > BIGNUMERIC_MAX or d < BIGNUMERIC_MIN
     else:
-        out_of_range = abs(d) > NUMERIC_MAX
+        out_of_range = d.copy_abs() > NUMERIC_MAX
     if out_of_range:
         raise RowError("Invalid %s value: %s; out of range. Field: %s; "
                        "Value: %s" % (what, _short(v), field, _short(v)))
@@ -352,7 +353,8 @@ def timestamp_micros(v, field):
         if not math.isfinite(v):
             _bad(v, "timestamp", field)
         d = DEC_CTX.create_decimal(repr(v) if isinstance(v, float) else v)
-        us = int((d * 1000000).to_integral_value(decimal.ROUND_FLOOR))
+        us = int(DEC_CTX.multiply(d, 1000000).to_integral_value(
+            decimal.ROUND_FLOOR))
     else:
         m = TIMESTAMP_RE.match(v.strip()) if isinstance(v, str) else None
         if not m:
