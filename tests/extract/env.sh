@@ -11,6 +11,7 @@ tds_start() {
 	start_bg "$TOP/tests/servers/tds-server" --port 0 \
 	    --port-file "$T/tds.port" --db "$_db" "$@" \
 	    2>> "$T/tds.log"
+	# shellcheck disable=SC2034 # used by the tests that source this
 	TDS_PID=$BG_PID
 	_w=0
 	while [ ! -s "$T/tds.port" ] && [ $_w -lt 100 ]; do
