@@ -92,6 +92,7 @@ class Session:
         self.packet_size = 4096
         self.textsize = DEFAULT_TEXTSIZE
         self.nocount = False
+        self.fmtonly = False
         self.user = ''
         self.dbname = 'master'
         self.db = None
@@ -465,6 +466,8 @@ class Session:
                 2147483647 if n < 0 else n)
         elif words[0] == 'nocount' and len(words) >= 2:
             self.nocount = words[1] == 'on'
+        elif words[0] == 'fmtonly' and len(words) >= 2:
+            self.fmtonly = words[1] == 'on'
         elif words[0].startswith('@'):
             raise SqlError(137, 'Must declare the scalar variable "%s".'
                            % st[1].value, cls=15)
@@ -485,6 +488,9 @@ class Session:
         cols, rows = self.result_columns(tr, desc, it)
         self.emit(b'\x81' + struct.pack('<H', len(cols)) +
                   b''.join(c.meta for c in cols))
+        if self.fmtonly:
+            self.emit(self.done(mflag, 0, 0xC1))
+            return
         nbc = self.version >= V73B
         n = 0
         ncols = len(cols)
