@@ -361,8 +361,8 @@ for q in FA PH SKPP SKPV; do
 	else
 		ok 1 "sql/$q.sql through tds-server"
 		diag "got '$got' rows, SQLite join gives '$want'"
-		diag "$(grep -i 'msg\|error' "$T/tsql.out" "$T/tsql.err" |
-		    head -n 5)"
+		diag "$(tr -d '\r' < "$T/tsql.err" | grep -A 1 '^Msg' |
+		    head -n 6)"
 	fi
 done
 
@@ -374,6 +374,7 @@ printf "WHERE Cislo = '%s'\n" "${want%%|*}" >> "$T/one.sql"
 printf 'go\nexit\n' >> "$T/one.sql"
 got=$(tsql -S pohoda -U pohoda_sync -P pohoda-test-pw -o q \
     < "$T/one.sql" 2>/dev/null | grep "^${want%%|*}" | tr '\t' '|')
+[ -n "$want" ] || want="(no invoice to a partner named Ř... or Š...)"
 # money arrives with four decimals
 is "$got" "$(echo "$want" | sed 's/|\([-0-9]*\)\.\([0-9]*\)$/|\1.\200/')" \
     "a partner name with diacritics arrives through tsql unchanged"
