@@ -120,6 +120,7 @@ manifest_parse(char *text, struct manifest *m, char *err, size_t errsz)
 	char		*line;
 	long long	 count = 0;
 	int		 lineno = 1, is_total = 0, have_total = 0;
+	int		 total_line = 0;
 
 	line = strsep(&text, "\n");
 	if (strcmp(line, MANIFEST_MAGIC) != 0) {
@@ -137,6 +138,7 @@ manifest_parse(char *text, struct manifest *m, char *err, size_t errsz)
 		if (is_total) {
 			total = b;
 			have_total = 1;
+			total_line = lineno;
 		} else
 			manifest_add(m, &b);
 	}
@@ -146,7 +148,8 @@ manifest_parse(char *text, struct manifest *m, char *err, size_t errsz)
 	}
 	if (total.rows != m->rows || total.bytes != m->bytes ||
 	    total.size != m->size || count != (long long)m->n) {
-		snprintf(err, errsz, "line %d: totals do not add up", lineno);
+		snprintf(err, errsz, "line %d: totals do not add up",
+		    total_line);
 		return -2;
 	}
 	return 0;
