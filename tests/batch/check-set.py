@@ -63,9 +63,14 @@ names = sorted(x for x in os.listdir(d) if x.endswith(".ndjson.gz"))
 if names != ["%05d.ndjson.gz" % i for i in range(1, len(batches) + 1)]:
     bad.append("batch files %r do not match the manifest" % names[:5])
 for x in os.listdir(d):
-    st = os.stat(os.path.join(d, x))
-    if x[0] == "." or (st.st_mode & 0o077):
-        bad.append("%s: leftover or not private (%o)" % (x, st.st_mode))
+    if x.startswith(".") and ".tmp." in x:
+        inner = x[1:x.index(".tmp.")]
+        if inner in ("manifest", "source") or inner.endswith(".ndjson.gz"):
+            bad.append("%s: a leftover temporary file" % x)
+    elif x in ("manifest", "source") or x.endswith(".ndjson.gz"):
+        mode = os.stat(os.path.join(d, x)).st_mode
+        if mode & 0o077:
+            bad.append("%s: not private (%o)" % (x, mode))
 for line in bad:
     print(line)
 sys.exit(1 if bad else 0)
