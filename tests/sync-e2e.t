@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # $tables is a list of names
 # sync-e2e.t: run-sync.sh end to end on the sample database: every
 # BigQuery table holds exactly its query's rows as another client reads
 # them from the TDS server; the log has a summary, run.json says done,
@@ -29,9 +30,9 @@ is "$(cat "$T/out")" "" "silent on success"
 
 run=$(last_run)
 rd=$SPOOL/$run
-is "$(jq -r .state "$rd/run.json")" done "run.json: the run is done"
+is "$(jq -r .state "$rd/run.json")" "done" "run.json: the run is done"
 is "$(jq -r '[.tables[] | .status] | unique | join(",")' "$rd/run.json")" \
-    done "run.json: every table is done"
+    "done" "run.json: every table is done"
 is "$(jq -r .server "$rd/run.json")" SERVER1 \
     "run.json: the linked server from companies"
 is "$(jq -r .config_sha256 "$rd/run.json")" \
@@ -80,7 +81,7 @@ ok $? "the command-line sampler saw the programs run"
 
 # a second start is a new run, and the tables stay exact
 sleep 1
-sync_run 2> "$T/err2"
+sync_run -v 2> "$T/err2"
 is "$?" 0 "a second run exits 0"
 run2=$(last_run)
 isnt "$run2" "$run" "the second run is a new one"

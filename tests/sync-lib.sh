@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034,SC2119,SC2120,SC2153
 # tests/sync-lib.sh: set-up shared by the tests/sync-*.t files: the sample
 # database, the three fake servers, a service-account key and a config,
 # all under $T; source it after tests/lib.sh.
@@ -124,7 +124,10 @@ sync_compare() {
 
 # last_run: the newest run folder's name
 last_run() {
-	ls -1 "$SPOOL" | grep -E '^[0-9]{8}T[0-9]{6}Z$' | tail -n 1
+	for _r in "$SPOOL"/[0-9]*T[0-9]*Z; do
+		[ -d "$_r" ] && _last=${_r##*/}
+	done
+	echo "${_last:-}"
 }
 
 # bq_table_dump TABLE: the stored rows, sorted (to see a table unchanged)
