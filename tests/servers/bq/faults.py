@@ -85,6 +85,7 @@ class Faults:
         self.spec = spec or ""
         self.queue = []
         self.seen = 0
+        self.drawn = 0          # faults drawn under the current spec
         self.injected = 0
         self.by_kind = {}
 
@@ -98,6 +99,7 @@ class Faults:
                 self.cfg = cfg
                 self.spec = spec
                 self.seen = 0
+                self.drawn = 0
             if seed is not None:
                 self.seed = int(seed)
                 self.rng = random.Random(self.seed)
@@ -123,7 +125,7 @@ class Faults:
             if self.seen <= self.cfg["after"]:
                 return None
             if self.cfg["limit"] is not None and \
-                    self.injected >= self.cfg["limit"]:
+                    self.drawn >= self.cfg["limit"]:
                 return None
             if not self.cfg["probs"]:
                 return None
@@ -132,6 +134,7 @@ class Faults:
             for k, p in self.cfg["probs"]:
                 acc += p
                 if x < acc:
+                    self.drawn += 1
                     return self._count(k)
             return None
 
