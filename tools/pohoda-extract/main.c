@@ -180,6 +180,19 @@ columns_check(struct column *c, int n)
 	return bad ? EX_DATAERR : 0;
 }
 
+static void
+columns_free(struct column *c, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(c[i].name);
+		free(c[i].key);
+		free(c[i].prefix);
+	}
+	free(c);
+}
+
 /* file_begin: open PATH under its temporary name; -1 is stdout */
 static int
 file_begin(struct atomicfile *af, const char *path, char *tmp)
@@ -365,6 +378,10 @@ main(int argc, char *argv[])
 	if (rc != 0) {
 		db_close();
 		logx(LOG_ERROR, "table=%s status=%d", label, rc);
+		columns_free(cols, ncols);
+		config_free(&cfg);
+		free(query);
+		free(label);
 		return rc;
 	}
 
@@ -409,6 +426,7 @@ main(int argc, char *argv[])
 		logx(LOG_ERROR, "table=%s status=%d rows=%lld", label, rc,
 		    out.rows);
 	out_free(&out);
+	columns_free(cols, ncols);
 	config_free(&cfg);
 	free(query);
 	free(label);

@@ -460,7 +460,7 @@ json_string(struct out *o, const unsigned char *s, size_t n, size_t *bad)
 	return 0;
 }
 
-/* frac_write: the first DIGITS (0-6) of a 7-digit 100-ns fraction,
+/* frac_put: the first DIGITS (0-6) of a 7-digit 100-ns fraction,
  * truncated, with its point */
 static size_t
 frac_put(char *p, unsigned long t100ns, int digits)
@@ -482,17 +482,42 @@ frac_put(char *p, unsigned long t100ns, int digits)
 	return (size_t)digits + 1;
 }
 
+/* digits_put: V in exactly N digits, zero-padded */
 static size_t
-date_put(char *p, int y, int m, int d)
+digits_put(char *p, unsigned long v, int n)
 {
-	return (size_t)snprintf(p, 11, "%04d-%02d-%02d", y, m, d);
+	int	i;
+
+	for (i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return (size_t)n;
 }
 
 static size_t
+date_put(char *p, int y, int m, int d)
+{
+	digits_put(p, (unsigned long)y, 4);
+	p[4] = '-';
+	digits_put(p + 5, (unsigned long)m, 2);
+	p[7] = '-';
+	digits_put(p + 8, (unsigned long)d, 2);
+	p[10] = '\0';
+	return 10;
+}
+
+/* hms_put: SECS since midnight (below 86400) as HH:MM:SS */
+static size_t
 hms_put(char *p, long secs)
 {
-	return (size_t)snprintf(p, 9, "%02ld:%02ld:%02ld", secs / 3600,
-	    secs / 60 % 60, secs % 60);
+	digits_put(p, (unsigned long)(secs / 3600), 2);
+	p[2] = ':';
+	digits_put(p + 3, (unsigned long)(secs / 60 % 60), 2);
+	p[5] = ':';
+	digits_put(p + 6, (unsigned long)(secs % 60), 2);
+	p[8] = '\0';
+	return 8;
 }
 
 static int
@@ -521,7 +546,9 @@ datetime_text(char *t, const unsigned char *data, size_t len, char *err)
 	i = date_put(t, y, m, d);
 	t[i++] = ' ';
 	i += hms_put(t + i, dt.dttime / 300);
-	snprintf(t + i, 5, ".%03d", ms);
+	t[i++] = '.';
+	i += digits_put(t + i, (unsigned long)ms, 3);
+	t[i] = '\0';
 	return 0;
 }
 
