@@ -22,7 +22,7 @@ test "$injected" -ge 10
 ok $? "the server did inject faults ($injected)"
 
 # large batches go up in 256 KiB chunks; faults hit chunks and probes
-"$UP/make-batches" --rows 900 --batch 300 --pad 1000 --seed 6 "$T/r"
+"$UP/make-batches" --rows 900 --batch 300 --pad 1500 --seed 6 "$T/r"
 BQ_UPLOAD_MULTIPART_MAX=0 BQ_UPLOAD_CHUNK_BYTES=262144 \
     upload -t FR -r f2 "$T/r/batches" 2> "$T/err"
 is "$?" 0 "resumable chunked loads under faults: exit 0"

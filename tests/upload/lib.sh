@@ -77,9 +77,9 @@ table_exists() {
 	bq_get "/_/tables/proj/ds/$1" > /dev/null 2>&1
 }
 
-# double_loads TABLE: batches (or publish) committed more than once
+# double_loads TABLE [RUN]: batches (or publish) committed more than once
 double_loads() {
-	bq_get /_/commits | "$PY" "$UP/loads-per-batch" "$1" |
+	bq_get /_/commits | "$PY" "$UP/loads-per-batch" "$@" |
 	    awk '$2 != 1'
 }
 
