@@ -47,6 +47,18 @@ ls "$T"/*.tmp.* > /dev/null 2>&1
 isnt $? 0 "no temporary file left behind"
 "$GEN" --scale 0 "$T/x.sqlite" 2>/dev/null
 isnt $? 0 "--scale 0 is refused"
+"$GEN" --help | grep -q -- --days-back
+ok $? "--help describes the options"
+"$GEN" --scale 3 --seed 42 "$T/s3.sqlite"
+counts() {
+	sqlite3 "$1" "SELECT (SELECT COUNT(*) FROM FA), (SELECT COUNT(*) FROM PH),
+	    (SELECT COUNT(*) FROM SKPP), (SELECT COUNT(*) FROM SKPV),
+	    (SELECT COUNT(*) FROM AD)"
+}
+is "$(counts "$T/s3.sqlite")" \
+    "$(counts "$T/a.sqlite" | awk -F'|' -v OFS='|' \
+    '{ for (i = 1; i <= NF; i++) $i *= 3; print }')" \
+    "--scale 3 makes three times the headers and partners"
 
 cp "$T/a.sqlite" "$DB"
 
@@ -95,15 +107,15 @@ r = q("SELECT linked_server, [database] FROM companies")
 if len(r) != 1 or r[0][0] != "SERVER1" or \
     not re.fullmatch(r"StwPh_\d{8}_20\d\d", r[0][1]):
     fail("companies:", r)
-if one("SELECT IDS || \"/\" || SText FROM sZeme WHERE ID = 1") != \
-    "CZ/Česká republika":
+if q("SELECT IDS, SText FROM sZeme WHERE ID = 1") != \
+    [("CZ", "Česká republika")]:
     fail("sZeme 1 is not CZ")
 '
 ok $? "control table names SERVER1 and a StwPh_<IČO>_<year> database"
 
 check '
 bad = 0
-for tab, in q("SELECT name FROM sqlite_schema WHERE type = \"table\""):
+for tab, in q("SELECT name FROM sqlite_schema WHERE type = ?", "table"):
     for _, col, typ, *_ in q("PRAGMA table_info(%s)" % tab):
         base = typ.split("(")[0].lower()
         for v, in q("SELECT [%s] FROM %s WHERE [%s] IS NOT NULL"
@@ -160,7 +172,7 @@ if not (valid("00064581") and valid("45274649") and valid("25596641")
 n = 0
 for tab in ("AD", "FA", "PH", "SKPP", "SKPV"):
     for ico, dic in q("SELECT t.ICO, t.DIC FROM %s t JOIN sZeme z "
-        "ON z.ID = t.RefZeme WHERE z.IDS = \"CZ\" AND t.ICO <> \"\"" % tab):
+        "ON z.ID = t.RefZeme WHERE z.IDS = ? AND t.ICO <> ?" % tab, "CZ", ""):
         n += 1
         if not valid(ico):
             fail("%s: IČO %s: bad check digit" % (tab, ico))
@@ -271,12 +283,12 @@ for s in ("Ř", "Š", "ť", "ů", "ď", "ň", "Ľ", "ł", "ß", "„"):
 ok $? "partner names carry Czech, Slovak, Polish and German letters"
 
 check '
-now = one("SELECT date(\"now\")")
+now = one("SELECT date(?)", "now")
 for t in ("FA", "PH", "SKPP", "SKPV"):
     lo, hi = q("SELECT min(Datum), max(Datum) FROM %s" % t)[0]
     recent = one("SELECT COUNT(*) FROM %s WHERE Datum >= "
-        "date(\"now\", \"-30 days\")" % t)
-    if hi[:10] > now or lo[:10] < one("SELECT date(\"now\", \"-60 days\")") \
+        "date(?, ?)" % t, "now", "-30 days")
+    if hi[:10] > now or lo[:10] < one("SELECT date(?, ?)", "now", "-60 days") \
         or recent == 0:
         fail(t, lo, hi, recent)
 '
