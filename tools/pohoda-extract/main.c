@@ -237,6 +237,12 @@ has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+static void
+out_puts(struct out *o, const char *s)
+{
+	out_write(o, s, strlen(s));
+}
+
 /* schema_write: the BigQuery schema.fields array */
 static int
 schema_write(int fd, const struct column *c, int n)
@@ -245,21 +251,20 @@ schema_write(int fd, const struct column *c, int n)
 	int		i, rc;
 
 	out_open(&o, fd, 0, 0);
-	out_write(&o, "[\n", 2);
+	out_puts(&o, "[\n");
 	for (i = 0; i < n; i++) {
-		out_write(&o, "  {\"name\": \"", 12);
-		out_write(&o, c[i].key, strlen(c[i].key));
-		out_write(&o, "\", \"type\": \"", 12);
-		out_write(&o, c[i].bqtype, strlen(c[i].bqtype));
-		out_write(&o, "\", \"mode\": \"NULLABLE\", "
-		    "\"description\": ", 37);
+		out_puts(&o, "  {\"name\": \"");
+		out_puts(&o, c[i].key);
+		out_puts(&o, "\", \"type\": \"");
+		out_puts(&o, c[i].bqtype);
+		out_puts(&o, "\", \"mode\": \"NULLABLE\", \"description\": ");
 		/* names come from db-lib in UTF-8; a bad one is dropped */
 		if (json_string(&o, (const unsigned char *)c[i].name,
 		    strlen(c[i].name), NULL) == -1)
-			out_write(&o, "\"\"", 2);
-		out_write(&o, i + 1 < n ? "},\n" : "}\n", i + 1 < n ? 3 : 2);
+			out_puts(&o, "\"\"");
+		out_puts(&o, i + 1 < n ? "},\n" : "}\n");
 	}
-	out_write(&o, "]\n", 2);
+	out_puts(&o, "]\n");
 	rc = out_close(&o);
 	out_free(&o);
 	return rc;
