@@ -1,0 +1,47 @@
+#!/bin/sh
+# upload-reject: a batch with a value the schema rejects stops the upload
+# with BigQuery's own messages (batch file, row and field), exit 65, and
+# the published table keeps its previous contents.
+. tests/lib.sh
+. tests/upload/lib.sh
+
+plan 12
+
+bq_start --seed 0
+"$UP/make-batches" --rows 30 --batch 10 --seed 31 "$T/good"
+upload -t FA "$T/good/batches"
+is "$?" 0 "a good set is published first"
+set_rows "$T/good/batches" > "$T/want"
+
+# row 15 of the set is row 5 of 00002.ndjson.gz: "qty" gets "many"
+"$UP/make-batches" --rows 30 --batch 10 --seed 32 --bad 15 "$T/bad"
+upload -t FA "$T/bad/batches" 2> "$T/err"
+is "$?" 65 "a rejected value: exit 65"
+grep '00002.ndjson.gz' "$T/err" | grep 'row 5' | grep -q 'Field: qty'
+ok $? "the message names the batch, the row and the field"
+grep -q 'many' "$T/err"
+ok $? "and the rejected value"
+grep -q "invalid" "$T/err"
+ok $? "and BigQuery's reason"
+table_rows FA > "$T/got"
+files_eq "$T/got" "$T/want" "FA keeps its previous contents"
+test ! -e "$T/bad/batches/upload/published"
+ok $? "nothing was marked published"
+grep -q ' ERROR bq-upload.* table=FA .*Field: qty' "$T/sync.log"
+ok $? "the log has the error"
+
+# a rerun gives the same answer, from a new job (a failed id is spent)
+jobs_before=$(bq_get /_/jobs | "$PY" -c 'import json, sys
+print(len(json.load(sys.stdin)))')
+upload -t FA "$T/bad/batches" 2> "$T/err2"
+is "$?" 65 "the rerun is rejected too"
+jobs_after=$(bq_get /_/jobs | "$PY" -c 'import json, sys
+print(len(json.load(sys.stdin)))')
+is "$((jobs_after - jobs_before))" 1 "by one new load job"
+table_rows FA > "$T/got"
+files_eq "$T/got" "$T/want" "FA still keeps its previous contents"
+
+# a schema that is not one
+echo '{"fields": 3}' > "$T/bad.schema"
+upload -t FA -m "$T/bad.schema" "$T/good/batches" 2> "$T/err"
+is "$?" 65 "a malformed schema file: exit 65"
