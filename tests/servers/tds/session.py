@@ -9,6 +9,7 @@ import sys
 import threading
 
 import apsw
+import numpy as np
 
 from .types import (SqlError, SqlType, parse_type, collation, MAX,
                     V71, V72, V73A, V73B, V74)
@@ -136,11 +137,27 @@ class Session:
                 return mtype, b''.join(parts)
 
     def send_packets(self, final):
+        """Send the output buffer as packets of the negotiated size; all of
+        it with EOM on the last packet when final, else only whole packets
+        (keeping at least one byte back for the final packet)."""
         size = self.packet_size - 8
         buf = self.out
+        n = len(buf)
+        q = (n - 1) // size if n else 0     # whole packets before the last
+        if q >= 64:
+            arr = np.empty((q, size + 8), np.uint8)
+            arr[:, 8:] = np.frombuffer(buf, np.uint8, q * size).reshape(
+                q, size)
+            arr[:, :8] = np.frombuffer(struct.pack(
+                '>BBHHBB', 4, 0, size + 8, self.spid, 0, 0), np.uint8)
+            arr[:, 6] = (self.pkt_id + np.arange(q)) & 0xFF
+            self.pkt_id = (self.pkt_id + q) & 0xFF
+            self.sock.sendall(arr.data)
+            del buf[:q * size]
+            n = len(buf)
+            q = 0
         chunks = []
         pos = 0
-        n = len(buf)
         while n - pos > size or (final and pos < n) or (final and n == 0
                                                          and pos == 0):
             piece = buf[pos:pos + size]
