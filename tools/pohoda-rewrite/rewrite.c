@@ -286,6 +286,8 @@ table_source(struct rewriter *rw, size_t i)
 		/* parenthesised joins: each level is a table list */
 		for (; i < k; i++)
 			level_push(rw, 0, 1);
+		if (i >= rw->ntok)
+			return i;
 	}
 	t = &rw->tok[i];
 	if (t->kind == TSQL_QUOTED ||

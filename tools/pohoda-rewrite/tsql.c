@@ -486,10 +486,11 @@ int
 tsql_tokenize(const char *s, size_t len, struct tsql_token **tokp,
     size_t *ntokp, struct tsql_error *e)
 {
-	struct lexer	 lx;
-	const char	*what;
-	size_t		 start;
-	int		 kind;
+	struct lexer		 lx;
+	struct tsql_token	*t;
+	const char		*what;
+	size_t			 start;
+	int			 kind;
 
 	if (len > TSQL_MAX_INPUT)
 		return TSQL_ETOOBIG;
@@ -512,6 +513,12 @@ tsql_tokenize(const char *s, size_t len, struct tsql_token **tokp,
 			return TSQL_ENOMEM;
 		}
 	}
+	/* an exact fit lets a sanitizer catch a read past the last token */
+	if (lx.ntok == 0) {
+		free(lx.tok);
+		lx.tok = NULL;
+	} else if ((t = realloc(lx.tok, lx.ntok * sizeof(*t))) != NULL)
+		lx.tok = t;
 	*tokp = lx.tok;
 	*ntokp = lx.ntok;
 	return TSQL_OK;

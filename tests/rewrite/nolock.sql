@@ -1,0 +1,5 @@
+SELECT * FROM FA (NOLOCK)
+JOIN AD a (NOLOCK) ON a.ID = FA.RefAD
+JOIN sStr AS s(nolock, READPAST) ON s.ID = FA.RefStr
+JOIN FApol p WITH (NOLOCK) ON p.RefAg = FA.ID
+JOIN dbo.fnX(1) x ON 1 = 1

@@ -1,0 +1,2 @@
+SELECT * FROM FA FOR SYSTEM_TIME ALL AS h, AD a;
+SELECT * FROM FA h PIVOT (SUM(Kc) FOR Mesic IN ([1], [2])) p, sStr s

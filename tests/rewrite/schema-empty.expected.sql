@@ -1,0 +1,1 @@
+SELECT * FROM [SRV].[DB]..FA, [SRV].[DB].dbo.AD

@@ -1,0 +1,1 @@
+SELECT * FROM [SRV].[DB].[my ]]schema].FA

@@ -1,0 +1,1 @@
+SELECT * FROM FA JOIN [Order] o ON 1 = 1

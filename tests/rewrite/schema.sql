@@ -1,0 +1,1 @@
+SELECT * FROM FA JOIN dbo.AD a ON 1 = 1 JOIN [x y].sStr s ON 1 = 1
