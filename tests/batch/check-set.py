@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """check-set.py DIR ROWS MAXBYTES REF: check a pohoda-batch set on its
 own, with Python's gzip and hashlib: the manifest's format and sums,
-every batch file's rows, bytes, size and SHA-256, every batch but the
-last holding exactly ROWS rows (and at most MAXBYTES bytes unless it is
-0), and the batches read in order giving REF (plain NDJSON) exactly.
-Prints one line per problem; exits 1 when there is any."""
+every batch file's rows, bytes, size and SHA-256, and the batches read
+in order giving REF (plain NDJSON) exactly.  Every batch but the last
+holds exactly ROWS rows; with MAXBYTES (0: none) every batch holds at
+most MAXBYTES bytes and ROWS rows, and one that holds fewer than ROWS
+rows would have gone over MAXBYTES with the next row.
+Prints one line per problem (at most 20); exits 1 when there is any."""
 import gzip
 import hashlib
 import os
@@ -39,8 +41,18 @@ for i, b in enumerate(batches, 1):
         bad.append("%s: no final newline" % name)
     if n != int(b[1]):
         bad.append("%s: %d rows, manifest says %s" % (name, n, b[1]))
-    if i < len(batches) and n != rows:
+    pos = refh.tell()
+    refh.seek(pos + len(plain))
+    nextrow = refh.readline()
+    refh.seek(pos)
+    if maxbytes == 0 and i < len(batches) and n != rows:
         bad.append("%s: %d rows, not %d" % (name, n, rows))
+    if maxbytes and n > rows:
+        bad.append("%s: %d rows, over %d" % (name, n, rows))
+    if maxbytes and i < len(batches) and n < rows and \
+            len(plain) + len(nextrow) <= maxbytes:
+        bad.append("%s: %d rows, %d bytes: the next row fits too" %
+                   (name, n, len(plain)))
     if n == 0:
         bad.append("%s: empty batch" % name)
     if maxbytes and len(plain) > maxbytes:
@@ -71,6 +83,6 @@ for x in os.listdir(d):
         mode = os.stat(os.path.join(d, x)).st_mode
         if mode & 0o077:
             bad.append("%s: not private (%o)" % (x, mode))
-for line in bad:
+for line in bad[:20]:
     print(line)
 sys.exit(1 if bad else 0)
