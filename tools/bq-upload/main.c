@@ -42,8 +42,9 @@ static struct {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: %s [-c config] -t table [-m schema] "
-	    "[-d dataset] [-r run] [-q] [-v] dir\n", getprogname());
+	fprintf(fp, "usage: %s [-qv] [-c config] -t table [-d dataset] "
+	    "[-m schema] [-r run] dir\n       %s -h | --help | --version\n",
+	    getprogname(), getprogname());
 }
 
 void
