@@ -81,7 +81,9 @@ def cast_sql(x, t):
         return "strftime('%%H:%%M:%%f', %s)" % x
     if n in ('binary', 'varbinary', 'image'):
         return 'CAST(%s AS BLOB)' % x
-    return x          # decimal, money, datetime*: the encoder converts
+    # decimal, money, datetime*: the encoder converts (and rounds); the
+    # function call hides a plain column from SQLite's declared type
+    return 'ifnull(%s, NULL)' % x
 
 
 def translate_function(tr, name, inner, tok):

@@ -358,9 +358,9 @@ class Translator:
         if len(parts) == 2:
             tab = self.aliases.get(parts[0], parts[0])
             cols = self.schema.get(tab)
-            if cols and parts[1] in cols:
-                return cols[parts[1]][1]
-            return None
+            if cols is not None:
+                return cols[parts[1]][1] if parts[1] in cols else None
+            parts = parts[1:]       # alias of a subquery or CTE
         if len(parts) != 1:
             return None
         for tab in self.tables:
