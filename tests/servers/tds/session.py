@@ -91,7 +91,7 @@ class Session:
         self.rbuf = bytearray()
         self.version = V74
         self.packet_size = 4096
-        self.textsize = DEFAULT_TEXTSIZE
+        self.textsize = getattr(cfg, 'textsize', DEFAULT_TEXTSIZE)
         self.nocount = False
         self.fmtonly = False
         self.user = ''
