@@ -79,6 +79,29 @@ while IFS='	' read -r cols want why query; do
 	is "$desc" "$cols" "schema descriptions keep the original names"
 done < "$T/names"
 
+# a stray freetds.conf and FreeTDS's environment change nothing: not the
+# character set, not the text size, not the TDS version
+mkdir "$T/home"
+cat > "$T/home/.freetds.conf" <<'EOF'
+[global]
+	client charset = ISO-8859-1
+	text size = 1000
+	tds version = 7.1
+	use utf-16 = no
+	port = 1
+[pohoda-extract]
+	client charset = ISO-8859-1
+	text size = 1000
+	port = 1
+EOF
+for n in 20 23 24; do
+	tab=$(printf 'c%02d' "$n")
+	HOME=$T/home FREETDSCONF=$T/home/.freetds.conf TDSVER=7.1 TDSPORT=1 \
+	    "$X" -q -c "$CFG" -o "$T/stray.ndjson" -e "SELECT v FROM $tab"
+	cmp -s "$T/stray.ndjson" "$T/$tab.ndjson"
+	ok $? "stray freetds.conf, TDSVER, TDSPORT: case $n unchanged"
+done
+
 # long values: text of 100000 and nvarchar(max) of 40000 characters (a
 # non-BMP character among them) and a varchar(max) of 10 MB
 "$PY" - "$T/long.sqlite" <<'EOF'

@@ -83,6 +83,7 @@ msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
 {
 	char	buf[1024];
 
+	(void)proc, (void)state, (void)server, (void)procname;
 	msg_tail(buf, sizeof(buf), text);
 	if (severity <= 10) {
 		/* "changed database context" and the like */
@@ -138,6 +139,7 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 	char		 buf[512];
 	int		 code;
 
+	(void)proc, (void)severity, (void)oserrstr;
 	/* the server's own message has been reported already */
 	if (dberr == SYBESMSG)
 		return INT_CANCEL;
@@ -173,7 +175,7 @@ conf_write(const struct config *cfg, char *path, size_t size)
 	int	 fd, n;
 
 	if (!conf_value_ok(cfg->mssql.host)) {
-		fprintf(stderr, "%s: mssql.host: not a host name\n",
+		fprintf(stderr, "%s: %s: mssql.host: not a host name\n", PROG,
 		    cfg->path);
 		return -1;
 	}
@@ -245,8 +247,8 @@ db_connect(struct config *cfg, const char *src, int verbose)
 	snprintf(db.where, sizeof(db.where), "%s:%d", cfg->mssql.host,
 	    cfg->mssql.port);
 	if (tds_version_code(cfg->mssql.tds_version, &version) == -1) {
-		fprintf(stderr, "%s: mssql.tds_version: %s is below 7.3 or "
-		    "unknown; expected 7.3, 7.4 or auto\n", cfg->path,
+		fprintf(stderr, "%s: %s: mssql.tds_version: %s is below 7.3 or "
+		    "unknown; expected 7.3, 7.4 or auto\n", PROG, cfg->path,
 		    cfg->mssql.tds_version);
 		return EX_CONFIG;
 	}
