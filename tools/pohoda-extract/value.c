@@ -702,8 +702,7 @@ decimal_value(struct out *o, const unsigned char *data, size_t len,
 }
 
 static int
-float_value(struct out *o, const struct column *c, const unsigned char *data,
-    size_t len, char *err)
+float_value(struct out *o, const unsigned char *data, size_t len, char *err)
 {
 	char	t[40];
 	float	f;
@@ -766,7 +765,7 @@ value_write(struct out *o, const struct column *c, const unsigned char *data,
 	case K_MONEY:
 		return money_value(o, data, len, err);
 	case K_FLOAT: case K_REAL:
-		return float_value(o, c, data, len, err);
+		return float_value(o, data, len, err);
 	case K_DATE: case K_TIME: case K_DATETIME: case K_SMALLDATETIME:
 	case K_DATETIME2: case K_DATETIMEOFFSET:
 		return text_value(o, c, data, len, err);
