@@ -27,6 +27,8 @@ err_case "unterminated quoted identifier" \
 err_case "unterminated N literal after CRLF and UTF-8" \
     "SELECT 1\r\nFROM FA WHERE x = 'ř' + N'abc" \
     "line 2, column 25: unterminated string literal"
+err_case "columns start after a byte order mark" \
+    '\357\273\277x "' "line 1, column 3: unterminated quoted identifier"
 err_case "a comment marker inside a literal is not a comment" \
     "SELECT '/*' FROM FA /* x" "line 1, column 21: unterminated comment"
 

@@ -453,6 +453,10 @@ word_walk(struct rewriter *rw, size_t i)
 			break;
 		/* FALLTHROUGH */
 	case KW_JOIN:
+		/* OPTION (HASH JOIN, FORCE ORDER) names no table */
+		if (i + 1 >= rw->ntok || (rw->tok[i + 1].kind == TSQL_PUNCT &&
+		    !tok_is(rw, i + 1, '(')))
+			break;
 		lv->in_from = 1;
 		return table_source(rw, i + 1);
 	case KW_WITH:

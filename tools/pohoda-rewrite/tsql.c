@@ -531,7 +531,8 @@ tsql_position(const char *s, size_t off, size_t *line, size_t *col)
 
 	*line = 1;
 	*col = 1;
-	for (i = 0; i < off; i++) {
+	i = off >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (; i < off; i++) {
 		if (s[i] == '\n') {
 			(*line)++;
 			*col = 1;
