@@ -206,8 +206,6 @@ is "$(curl -sS "$BQ_URL/_test/loads" | jq -r '[.j1, .j2, .j3, .j9] | map(tostrin
 
 # -- every type, value by value (tests/fidelity/bq/values.tsv) ---------
 # A second server whose jobs are DONE at insert keeps this part quick.
-MAIN_URL=$BQ_URL
-MAIN_PID=$BQ_PID
 bq_start "$T/stv" --job-polls 0
 bq_key "$T/stv" "$T/keyv.json"
 BQ_TOKEN=$(bq_token "$T/keyv.json")

@@ -18,7 +18,8 @@ awk 'BEGIN { for (i = 1; i <= 9000; i++)
 	    "žluťoučký kůň úpěl ďábelské ódy, příliš dlouhý řádek" }' \
     > "$T/data.ndjson"
 TOTAL=$(wc -c < "$T/data.ndjson")
-ok $([ "$TOTAL" -gt $((2 * K)) ] && [ $((TOTAL % K)) -ne 0 ]; echo $?) \
+[ "$TOTAL" -gt $((2 * K)) ] && [ $((TOTAL % K)) -ne 0 ]
+ok $? \
     "the data ($TOTAL bytes) spans three chunks"
 
 start() {	# start JOBID [TOTAL]: opens a session; URI in $T/loc

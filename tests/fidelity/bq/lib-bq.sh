@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib-bq.sh: shell helpers for the bigquery-server tests; source it after
 # tests/lib.sh.  Everything here speaks plain HTTP with curl, so the
 # tests check the server from the outside, the way a client sees it.
@@ -9,6 +10,7 @@ BQ_PROJECT=proj
 
 # bq_start STATE [ARGS...]: start a server on a free port; sets BQ_PORT,
 # BQ_URL, BQ_PID.
+# shellcheck disable=SC2034,SC2153
 bq_start() {
 	_st=$1
 	shift
