@@ -84,6 +84,18 @@ is "$($RAW "$TDS_PORT" "$TDS_USER" "$TDS_PW" login)" login-ok \
 kill -0 "$TDS_PID" 2>/dev/null
 ok $? "server process still running"
 
+# seeded T-SQL junk: every batch gets an answer ending in DONE
+out=$(timeout 60 "$PY" "$TDS_FID/fuzz-sql.py" "$TDS_PORT" 7 300 | tail -n 1)
+is "$out" "bad=0" "300 seeded random batches each answered with a final DONE"
+! grep -q Traceback "$T/tds-server.log"
+ok $? "no internal error while serving them"
+
+# default TEXTSIZE is 4096 bytes, as SQL Server's; SET TEXTSIZE lifts it
+printf "SELECT 'B<', v, '>E' FROM c23\ngo\nSET TEXTSIZE 2147483647\ngo\nSELECT 'B<', v, '>E' FROM c23\ngo\n" > "$T/ts.sql"
+tds_tsql "$T/ts.sql" | sed -n 's/^B<\t\(.*\)\t>E$/\1/p' | awk '{ print length($0) }' > "$T/ts.out"
+is "$(tr '\n' ' ' < "$T/ts.out")" "4096 100001 " \
+    "text is cut at TEXTSIZE 4096 until SET TEXTSIZE (UTF-8 bytes: 99999 a + Ž)"
+
 # older TDS versions: 7.2 (no NBCROW), 7.1 (date types downgraded to text)
 for v in 7.1 7.2 7.3; do
 	sed "s/tds version = .*/tds version = $v/" "$T/freetds.conf" > "$T/f$v.conf"

@@ -376,7 +376,10 @@ class Session:
         self.cancelled = False
         try:
             stmts = tsql.split_statements(tsql.group(tsql.tokenize(text)))
-        except SqlError as e:
+        except (SqlError, RecursionError) as e:
+            if not isinstance(e, SqlError):
+                e = SqlError(191, 'Some part of your SQL statement is '
+                             'nested too deeply.', cls=15)
             self.emit(self.error(e))
             self.emit(self.done(DONE_ERROR))
             self.finish()
@@ -398,6 +401,15 @@ class Session:
                 break
             except apsw.Error as e:
                 self.emit(self.error(map_sqlite_error(e), line))
+                self.emit(self.done(DONE_ERROR))
+                break
+            except (Closed, OSError):
+                raise
+            except Exception as e:      # a bug here must not kill the
+                import traceback        # connection: report, go on
+                traceback.print_exc()
+                self.emit(self.error(SqlError(
+                    50000, 'tds-server internal error: %r' % (e,)), line))
                 self.emit(self.done(DONE_ERROR))
                 break
             if self.cancelled:

@@ -476,6 +476,8 @@ class Translator:
         toks = []
         j = i
         while True:
+            if j >= len(items):
+                raise syntax_error(items[-1].text, items[-1].line)
             t = items[j]
             if t.kind in ('ident', 'bracket', 'dq'):
                 parts.append(t.value)
@@ -635,7 +637,7 @@ class Translator:
                 i = self.table_ref(items, i + 1, out)
                 continue
             if low == 'into' and top and self.items is not None and \
-                    self.into is None:
+                    self.into is None and i + 1 < n:
                 sql, typ, j = self.name(items, i + 1)
                 self.into = sql
                 i = j
