@@ -51,6 +51,12 @@ run_epoch() {
 	    +%s 2>/dev/null || echo 0
 }
 
+# run_name_ago SECONDS: the name a run started that long ago would have;
+# run names sort as their times do
+run_name_ago() {
+	date -u -d "@$(($(now) - $1))" +%Y%m%dT%H%M%SZ
+}
+
 is_run_name() {
 	case $1 in
 	[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z)
@@ -59,11 +65,12 @@ is_run_name() {
 	return 1
 }
 
-# run_state DIR: done, running, failed, or new (no run.json yet)
+# run_state DIR: done, running, failed, or new (no run.json yet); read
+# with sed, not jq: a spool holds many runs and this is asked of each
 run_state() {
 	if [ -f "$1/run.json" ]; then
-		jq -r '.state // "running"' "$1/run.json" 2>/dev/null ||
-		    echo running
+		_s=$(sed -n 's/^  "state": "\([a-z]*\)",*$/\1/p' "$1/run.json")
+		echo "${_s:-running}"
 	else
 		echo new
 	fi
@@ -84,12 +91,6 @@ runjson_update() {
 	_new=$(jq "$@" "$rundir/run.json") || die "$rundir/run.json: cannot update"
 	printf '%s\n' "$_new" | file_put "$rundir/run.json" ||
 	    die "$rundir/run.json: cannot write"
-}
-
-# table_set TABLE JSON: merge JSON into the table's record in run.json
-table_set() {
-	runjson_update --arg t "$1" --argjson v "$2" \
-	    '.tables[$t] = ((.tables[$t] // {}) + $v)'
 }
 
 # step_run TABLE STEP PROGRAM ARGS...: run one program; what it says on
@@ -122,9 +123,9 @@ table_fail() {
 	log ERROR run="$run" ${1:+table="$1"} step="$2" program="$3" \
 	    status="$_st" exit="$4"
 	if [ -n "$1" ]; then
-		table_set "$1" "$(jq -n --arg s "$_st" --arg st "$2" \
+		runjson_update --arg t "$1" --arg s "$_st" --arg st "$2" \
 		    --arg p "$3" --argjson x "$4" \
-		    '{status: $s, step: $st, program: $p, exit: $x}')"
+		    '.tables[$t] += {status: $s, step: $st, program: $p, exit: $x}'
 		failures="$failures $1 ($2, $3 exit $4);"
 	else
 		failures="$failures $2 ($3 exit $4);"
@@ -166,7 +167,6 @@ table_sync() {
 		return 0
 	fi
 	mkdir -p "$d"
-	table_set "$t" '{"status": "running"}'
 
 	if [ -s "$d/query.sql" ]; then
 		step_skip "$t" rewrite
@@ -250,12 +250,12 @@ table_sync() {
 	bytes=${bytes:-0}
 	batches=${batches:-0}
 	secs=$(($(now) - t_start))
-	table_set "$t" "$(jq -n --argjson r "$rows" --argjson b "$batches" \
+	runjson_update --arg t "$t" --argjson r "$rows" --argjson b "$batches" \
 	    --argjson y "$bytes" --argjson s "$secs" \
-	    '{status: "done", rows: $r, batches: $b, bytes: $y,
-	      seconds: $s, step: null, program: null, exit: 0}')"
-	jq -n --arg t "$t" --arg run "$run" --argjson r "$rows" \
-	    '{table: $t, run: $run, rows: $r}' | file_put "$rundir/$t.done"
+	    '.tables[$t] = {status: "done", rows: $r, batches: $b, bytes: $y,
+	      seconds: $s}'
+	printf '{"table": "%s", "run": "%s", "rows": %s}\n' "$t" "$run" \
+	    "$rows" | file_put "$rundir/$t.done"
 	return 0
 }
 
@@ -268,10 +268,10 @@ target_lookup() {
 		table_fail "" companies pohoda-extract "$rc"
 		return 1
 	fi
-	server=$(printf '%s\n' "$out" | head -n 1 |
-	    jq -r '[.[]] | .[0] // empty' 2>/dev/null || true)
-	database=$(printf '%s\n' "$out" | head -n 1 |
-	    jq -r '[.[]] | .[1] // empty' 2>/dev/null || true)
+	IFS='	' read -r server database <<-EOF
+	$(printf '%s\n' "$out" | head -n 1 |
+	    jq -r '[.[]] | [.[0] // "", .[1] // ""] | @tsv' 2>/dev/null)
+	EOF
 	if [ -z "$server" ] || [ -z "$database" ]; then
 		echo "$PROG: companies_query gave no linked server and" \
 		    "database" >&2
@@ -296,13 +296,13 @@ run_pick() {
 	fi
 	[ "$resume_hours" -gt 0 ] || return 0
 	_pick=
+	_oldest=$(run_name_ago $((resume_hours * 3600)))
 	for _p in "$spool"/*; do
 		r=${_p##*/}
-		if ! is_run_name "$r" || [ ! -d "$_p" ]; then
+		if ! is_run_name "$r" || [ ! -d "$_p" ] ||
+		    ! expr "$r" \> "$_oldest" > /dev/null; then
 			continue
 		fi
-		[ $(($(now) - $(run_epoch "$r"))) -lt \
-		    $((resume_hours * 3600)) ] || continue
 		[ "$(run_state "$_p")" = "done" ] || _pick=$r
 	done
 	echo "$_pick"
@@ -311,14 +311,15 @@ run_pick() {
 # runs_prune: finished runs older than keep_days, and unfinished ones too
 # old for keep_days and resume_hours alike (nothing would resume them)
 runs_prune() {
+	_newest=$(run_name_ago $((keep_days * 86400)))
 	for _p in "$spool"/*; do
 		r=${_p##*/}
 		if ! is_run_name "$r" || [ ! -d "$_p" ] ||
-		    [ "$r" = "$run" ]; then
+		    [ "$r" = "$run" ] || ! expr "$_newest" \> "$r" > /dev/null
+		then
 			continue
 		fi
 		age=$(($(now) - $(run_epoch "$r")))
-		[ "$age" -gt $((keep_days * 86400)) ] || continue
 		st=$(run_state "$spool/$r")
 		if [ "$st" != "done" ] &&
 		    [ "$age" -le $((resume_hours * 3600)) ]; then
@@ -384,20 +385,19 @@ summary_log() {
 	n=0
 	ok=0
 	all_rows=0
-	for t in $tables; do
+	jq -r --arg t "$tables" '.tables as $all | $t | split(" ")[] |
+	    select(. != "") | . as $n | ($all[$n] // {}) |
+	    [$n, .status // "pending", .rows // 0, .batches // 0, .bytes // 0,
+	     .seconds // 0] | @tsv' "$rundir/run.json" > "$rundir/.summary.tmp.0"
+	while IFS='	' read -r t st rows batches bytes secs; do
 		n=$((n + 1))
-		rec=$(jq -c --arg t "$t" '.tables[$t] // {}' "$rundir/run.json")
-		st=$(printf '%s' "$rec" | jq -r '.status // "pending"')
-		read -r rows batches bytes secs <<-EOF
-		$(printf '%s' "$rec" | jq -r '"\(.rows // 0) \(.batches // 0)
-		    \(.bytes // 0) \(.seconds // 0)"' | tr '\n' ' ')
-		EOF
 		[ "$st" = "done" ] && ok=$((ok + 1))
 		all_rows=$((all_rows + rows))
 		log INFO run="$run" table="$t" step=summary status="$st" \
 		    rows="$rows" batches="$batches" bytes="$bytes" \
 		    seconds="$secs"
-	done
+	done < "$rundir/.summary.tmp.0"
+	rm -f "$rundir/.summary.tmp.0"
 	if [ "$ok" -eq "$n" ] && [ -z "$failures" ]; then
 		st=ok
 	else
@@ -469,12 +469,13 @@ resolve() {
 
 IFS='	' read -r spool sql_dir batch_size resume_hours keep_days <<EOF
 $(jq -r '[.spool_dir // "spool", .sql_dir // "sql", .batch_size // 5000,
-    .resume_hours // 12, .keep_days // 14] | @tsv' "$config")
+    .resume_hours // 12, .keep_days // 14] |
+    map(if . == "" then "-" else . end) | @tsv' "$config")
 EOF
 companies_query=$(jq -r '.companies_query //
     "SELECT TOP 1 linked_server, [database] FROM companies"' "$config")
-[ -n "$spool" ] || die "$config: spool_dir: must not be empty"
-[ -n "$sql_dir" ] || die "$config: sql_dir: must not be empty"
+[ "$spool" != - ] || die "$config: spool_dir: must not be empty"
+[ "$sql_dir" != - ] || die "$config: sql_dir: must not be empty"
 spool=$(resolve "$spool")
 sql_dir=$(resolve "$sql_dir")
 
@@ -527,31 +528,36 @@ else
 	rundir=$spool/$run
 	resumed=no
 fi
+tables=$(tables_pick)
+[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
 if [ ! -f "$rundir/run.json" ]; then
-	jq -n --arg run "$run" --arg d "$digest" \
+	# the run's tables are written with it at once: a resume takes them
+	# from here, so the list must never be partial
+	jq -n --arg run "$run" --arg d "$digest" --arg t "$tables" \
 	    --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 	    '{run: $run, state: "running", started: $at, finished: null,
-	      config_sha256: $d, server: null, database: null, tables: {}}' |
+	      config_sha256: $d, server: null, database: null,
+	      tables: ($t | split(" ") | map(select(. != "") |
+	        {key: ., value: {status: "pending"}}) | from_entries)}' |
 	    file_put "$rundir/run.json" || die "$rundir/run.json: cannot write"
 elif [ "$(jq -r .config_sha256 "$rundir/run.json")" != "$digest" ]; then
 	log WARNING run="$run" step=start \
 	    msg="the config changed since this run started"
 fi
-runjson_update '.state = "running"'
-tables=$(tables_pick)
-[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
-for t in $tables; do
-	jq -e --arg t "$t" '.tables | has($t)' "$rundir/run.json" \
-	    > /dev/null || table_set "$t" '{"status": "pending"}'
-done
+# tables named with -t that the run does not hold yet join it
+runjson_update --arg t "$tables" '.state = "running" |
+    reduce ($t | split(" ")[] | select(. != "")) as $n (.;
+      .tables[$n] //= {status: "pending"})'
+
 log INFO run="$run" step=start resumed="$resumed" \
     tables="$(printf '%s' "$tables" | sed 's/ *$//; s/ /,/g')" \
     version="$VERSION"
 
 runs_prune
 
-server=$(jq -r '.server // empty' "$rundir/run.json")
-database=$(jq -r '.database // empty' "$rundir/run.json")
+IFS='	' read -r server database <<EOF
+$(jq -r '[.server // "", .database // ""] | @tsv' "$rundir/run.json")
+EOF
 if [ -z "$server" ] || [ -z "$database" ]; then
 	target_lookup || true
 fi

@@ -7,7 +7,7 @@
 #   sync_run [ARGS...]                run-sync.sh -c $CFG with our programs
 #   sync_compare TABLE...             BigQuery == the query on the TDS server
 #   sync_tables                       the queries' names in $SQL_DIR
-#   sentry_events                     the envelopes sentry-server received
+#   sentry_events                     how many events sentry-server kept
 #
 # The driver runs from $TOP/bin, the programs from $BIN (POHODA_SYNC_BIN).
 
@@ -61,7 +61,8 @@ sentry_start() {
 	[ -x "$TOP/tests/servers/sentry-server" ] || return 0
 	rm -f "$T/sentry.port"
 	start_bg "$TOP/tests/servers/sentry-server" --port 0 \
-	    --port-file "$T/sentry.port" --events "$T/sentry" "$@" \
+	    --port-file "$T/sentry.port" --out "$T/sentry.events" \
+	    --key "$SENTRY_KEY" --project 42 "$@" \
 	    > "$T/sentry.out" 2>&1
 	SENTRY_PID=$BG_PID
 	SENTRY_PORT=$(port_wait "$T/sentry.port")
@@ -128,6 +129,15 @@ last_run() {
 		[ -d "$_r" ] && _last=${_r##*/}
 	done
 	echo "${_last:-}"
+}
+
+# sentry_events: how many events sentry-server recorded
+sentry_events() {
+	if [ -f "$T/sentry.events" ]; then
+		wc -l < "$T/sentry.events" | tr -d ' '
+	else
+		echo 0
+	fi
 }
 
 # bq_table_dump TABLE: the stored rows, sorted (to see a table unchanged)
