@@ -132,6 +132,23 @@ printf 'SELECT ID FROM FA\nSELECT x FROM Nothing\n' > "$T/two.sql"
 is "$?" 65 "error after the result set: 65"
 no_output "error after the result set"
 
+# a value JSON cannot hold: 65, the row and the column named
+stop_bg "$TDS_PID"
+sqlite3 "$T/inf.sqlite" 'CREATE TABLE f (id int, v float);
+INSERT INTO f VALUES (1, 1.5), (2, 9e999);'
+tds_start "$T/inf.sqlite"
+CFG=$(tds_cfg_file "$TDS_PORT")
+"$X" -q -c "$CFG" -o "$T/out/f.ndjson" -e 'SELECT id, v AS [Částka] FROM f' \
+    2> "$T/e"
+is "$?" 65 "an infinite float: 65"
+grep -q 'query: row 2, column Castka: NaN or infinity has no JSON form' \
+    "$T/e"
+ok $? "the message names row and column"
+no_output "an infinite float"
+stop_bg "$TDS_PID"
+tds_start "$T/db.sqlite"
+CFG=$(tds_cfg_file "$TDS_PORT")
+
 # stdout write errors are errors
 "$X" -q -c "$CFG" -e 'SELECT ID, Cislo FROM FA' > /dev/full 2> "$T/e"
 rc=$?
