@@ -71,6 +71,14 @@ q "@@SPID and DB_NAME()" \
 q "GETDATE() is a datetime of today" \
 "SELECT DATEDIFF(day, GETDATE(), CAST(GETDATE() AS date))" "0"
 
+q "CASE result is as long as its longest branch" \
+"SELECT CASE ID WHEN 1 THEN 'a' ELSE 'přijatá faktura' END FROM FA WHERE ID = 2" \
+"přijatá faktura"
+q "SELECT INTO #temp keeps the types; the temp table is per connection" \
+"SELECT ID, Kc INTO #t FROM FA WHERE ID < 3; SELECT Kc FROM #t ORDER BY ID" \
+"1234.5600
+-0.0100"
+
 # result types as another client reports them
 (cd "$TDS_FID" && timeout 30 node client.js "$TDS_PORT" "$TDS_USER" "$TDS_PW" \
     query "SELECT h.ID, h.Cislo, h.Kc, CONCAT('FA-', h.ID) AS k, N'x' AS n, 1 AS i, CAST(h.Kc AS decimal(12,3)) AS d, h.Kc * 2 AS m2, COUNT(*) OVER () AS c, Pozn FROM (SELECT * FROM FA) h WHERE h.ID = 1") > "$T/types.out" 2>&1
@@ -103,4 +111,20 @@ files_eq "$T/types.got" "$T/types.want" "tedious: declared types through a subqu
 grep -q '"cols":\[{"name":"","type":"IntN"' "$T/names.out" &&
     grep -q '"name":"ID".*"name":"ID"' "$T/names.out"
 ok $? "an expression has an empty column name; duplicates stay duplicates"
+# the project's own queries (sql/*.sql) on a make-pohoda-db database
+if [ -x tests/data/make-pohoda-db ] && ls sql/*.sql > /dev/null 2>&1; then
+	"$PY" tests/data/make-pohoda-db --scale 1 --seed 1 "$T/pohoda.sqlite" &&
+	    tds_start "$T/pohoda.sqlite"
+	ok $? "server on make-pohoda-db's database"
+	for f in sql/*.sql; do
+		(cd "$TDS_FID" && timeout 30 node client.js "$TDS_PORT" \
+		    "$TDS_USER" "$TDS_PW" query "$(cat "$TOP/$f")") \
+		    > "$T/sql.out" 2>&1
+		grep -q '^{"done":' "$T/sql.out" && ! grep -q '"error"' "$T/sql.out"
+		ok $? "$f runs through tds-server (tedious)"
+		grep '"error"' "$T/sql.out" | sed 's/^/# /'
+	done
+else
+	skip "make-pohoda-db or sql/*.sql not present"
+fi
 done_testing

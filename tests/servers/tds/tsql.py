@@ -300,6 +300,8 @@ def arith_type(op, a, b):
 
 
 def highest(types):
+    """Result type of CASE/COALESCE/IIF: the highest precedence; for equal
+    types the longest length and the widest precision/scale."""
     best = None
     for t in types:
         if t is None:
@@ -307,6 +309,19 @@ def highest(types):
         if best is None or PRECEDENCE.index(t.name) < PRECEDENCE.index(
                 best.name):
             best = t
+    if best is None:
+        return None
+    same = [t for t in types if t is not None and t.name == best.name]
+    if best.length is not None:
+        ln = MAX if any(t.length == MAX for t in same) else max(
+            t.length for t in same)
+        best = SqlType(best.name, ln, coll=best.coll)
+    elif best.prec is not None and best.name in ('decimal', 'numeric'):
+        s = max(t.scale for t in same)
+        p = min(38, max(t.prec - t.scale for t in same) + s)
+        best = SqlType(best.name, prec=p, scale=s)
+    elif best.scale is not None:
+        best = SqlType(best.name, scale=max(t.scale for t in same))
     return best
 
 
