@@ -60,6 +60,7 @@ struct batcher {
 
 /* rows.c */
 void	rows_init(struct batcher *);
+void	rows_free(struct batcher *);
 int	rows_feed(struct batcher *, const unsigned char *, size_t);
 void	rows_finish(struct batcher *);
 int	rows_clean(const struct batcher *);

@@ -25,6 +25,7 @@ struct input {
 	unsigned char	*buf;
 	unsigned char	*out;
 	z_stream	 z;		/* the input */
+	int		 z_ready;
 	int		 in_member;	/* a byte of a member was read */
 	long long	 member_in;	/* compressed bytes of it so far */
 	long long	 member_out;	/* NDJSON bytes of it so far */
@@ -38,13 +39,13 @@ struct input *
 input_open(const char *path)
 {
 	struct input	*in;
+	int		 fd = STDIN_FILENO;
 
+	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EX_FAILURE, "%s: %s", path, strerror(errno));
 	in = xcalloc(1, sizeof(*in));
 	in->path = path;
-	if (path == NULL)
-		in->fd = STDIN_FILENO;
-	else if ((in->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		die(EX_FAILURE, "%s: %s", path, strerror(errno));
+	in->fd = fd;
 	if ((in->md = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestInit_ex(in->md, EVP_sha256(), NULL))
 		die(EX_FAILURE, "sha256 failed");
@@ -60,7 +61,8 @@ input_close(struct input *in)
 		close(in->fd);
 	if (in->rz_ready)
 		inflateEnd(&in->rz);
-	inflateEnd(&in->z);
+	if (in->z_ready)
+		inflateEnd(&in->z);
 	EVP_MD_CTX_free(in->md);
 	free(in->buf);
 	free(in->out);
@@ -257,10 +259,11 @@ input_run(struct input *in, struct batcher *b)
 		len += n;
 	} while (n > 0 && len < 2);
 	gzip = len >= 2 && in->buf[0] == 0x1f && in->buf[1] == 0x8b;
-	if (gzip && inflateInit2(&in->z, 15 + 16) != Z_OK)
-		die(EX_FAILURE, "inflateInit failed");
-	else if (!gzip && inflateInit(&in->z) != Z_OK)
-		die(EX_FAILURE, "inflateInit failed");
+	if (gzip) {
+		if (inflateInit2(&in->z, 15 + 16) != Z_OK)
+			die(EX_FAILURE, "inflateInit failed");
+		in->z_ready = 1;
+	}
 	while (len > 0) {
 		if (gzip)
 			gz_feed(in, b, in->buf, len);

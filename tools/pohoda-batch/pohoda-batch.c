@@ -478,8 +478,10 @@ main(int argc, char *argv[])
 	b.name = file ? file : "stdin";
 
 	if ((cpath = config_path(cpath)) != NULL) {
-		if (config_load(cpath, &cfg) != 0)
+		if (config_load(cpath, &cfg) != 0) {
+			config_free(&cfg);
 			return EX_CONFIG;
+		}
 		have_cfg = 1;
 	} else
 		config_defaults(&cfg);
@@ -495,6 +497,9 @@ main(int argc, char *argv[])
 	if ((why = set_check(&b, file, &old)) == NULL) {
 		b.m = old;
 		summary_log(&b, "up_to_date=yes", now() - start);
+		manifest_free(&b.m);
+		input_close(in);
+		config_free(&cfg);
 		return 0;
 	}
 	if (strcmp(why, "no manifest") != 0)
@@ -513,6 +518,7 @@ main(int argc, char *argv[])
 	cleanup_dir = NULL;
 
 	summary_log(&b, "up_to_date=no", now() - start);
+	rows_free(&b);
 	input_close(in);
 	config_free(&cfg);
 	return 0;

@@ -36,6 +36,20 @@ rows_init(struct batcher *b)
 	b->z_ready = 1;
 }
 
+void
+rows_free(struct batcher *b)
+{
+	if (b->z_ready)
+		deflateEnd(&b->z);
+	b->z_ready = 0;
+	EVP_MD_CTX_free(b->md);
+	b->md = NULL;
+	free(b->zbuf);
+	free(b->carry);
+	b->zbuf = b->carry = NULL;
+	manifest_free(&b->m);
+}
+
 int
 rows_clean(const struct batcher *b)
 {
