@@ -116,6 +116,8 @@ main(int argc, char *argv[])
 
 	in = input_read(path, name, &len);
 	out = input_rewrite(&tg, name, in, len, &outlen);
+	free(in);
 	output_write(out, outlen);
+	free(out);
 	return 0;
 }
