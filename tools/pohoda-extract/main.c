@@ -202,7 +202,7 @@ file_begin(struct atomicfile *af, const char *path, char *tmp)
 		return STDOUT_FILENO;
 	}
 	if (af_open(af, path) == -1)
-		err(EX_CANTCREAT, "%s", path);
+		err(EX_FAILURE, "%s", path);
 	strlcpy(tmp, af->tmp, PATH_MAX);
 	return af->fd;
 }
