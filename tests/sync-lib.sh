@@ -4,6 +4,7 @@
 # all under $T; source it after tests/lib.sh.
 #
 #   sync_setup [SCALE [BATCH_SIZE]]   make everything and start the servers
+#                                     ($TDS_ARGS: more tds-server options)
 #   sync_run [ARGS...]                run-sync.sh -c $CFG with our programs
 #   sync_compare TABLE...             BigQuery == the query on the TDS server
 #   sync_tables                       the queries' names in $SQL_DIR
@@ -40,7 +41,7 @@ tds_start() {
 	printf 'pohoda_sync:%s\n' "$PASSWORD" > "$T/tds.users"
 	start_bg "$TOP/tests/servers/tds-server" --port 0 \
 	    --port-file "$T/tds.port" --db "$T/pohoda.sqlite" \
-	    --users "$T/tds.users" "$@" \
+	    --users "$T/tds.users" ${TDS_ARGS:-} "$@" \
 	    > "$T/tds.out" 2>&1
 	TDS_PID=$BG_PID
 	TDS_PORT=$(port_wait "$T/tds.port")
