@@ -5,7 +5,7 @@
  * output again changes nothing.
  *
  * fuzz-sources: tools/pohoda-rewrite/tsql.c tools/pohoda-rewrite/rewrite.c
- * fuzz-seeds: $SHARED/cases/rewrite tests/rewrite
+ * fuzz-seeds: $SHARED/cases/rewrite tests/rewrite tests/fuzz/rewrite-regress
  */
 #include <stdint.h>
 #include <stdlib.h>

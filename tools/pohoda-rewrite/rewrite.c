@@ -17,9 +17,6 @@
 #include "rewrite.h"
 #include "tsql.h"
 
-/* how far DELETE TOP (...) is looked through for its FROM */
-#define TOP_LOOKAHEAD	64
-
 struct level {
 	unsigned char	call;		/* a function call's parens */
 	unsigned char	selected;	/* SELECT seen at this level */
@@ -49,6 +46,7 @@ struct rewriter {
 	size_t			 ned, edcap;
 	size_t			 cte_paren;	/* next CTE body's ( */
 	size_t			 not_table;	/* DELETE FROM x */
+	size_t			 delete_depth;	/* DELETE's level */
 	const char		*text[4];	/* what each edit inserts */
 	int			 nomem;
 };
@@ -313,29 +311,22 @@ from_is_table(struct rewriter *rw, size_t i)
 	return 1;
 }
 
-/* delete_target: DELETE [TOP (n) [PERCENT]] FROM t names its target,
- * not a table list */
+/* delete_track: after DELETE, a FROM that follows at the same level
+ * with only TOP (n) [PERCENT] between names the target (DELETE FROM t),
+ * not a table list; called for every token before it is walked */
 static void
-delete_target(struct rewriter *rw, size_t i)
+delete_track(struct rewriter *rw, size_t i)
 {
-	size_t	k = i + 1, end, depth = 0;
+	const struct tsql_token	*t = &rw->tok[i];
 
-	if (tok_kw(rw, k) == KW_TOP && tok_is(rw, k + 1, '(')) {
-		end = k + 1 + TOP_LOOKAHEAD;
-		for (k++; k < rw->ntok && k < end; k++) {
-			if (tok_is(rw, k, '('))
-				depth++;
-			else if (tok_is(rw, k, ')') && --depth == 0)
-				break;
-		}
-		if (k >= rw->ntok || k >= end)
-			return;
-		k++;
-		if (tok_kw(rw, k) == KW_PERCENT)
-			k++;
-	}
-	if (tok_kw(rw, k) == KW_FROM)
-		rw->not_table = k;
+	if (rw->delete_depth == SIZE_MAX || rw->depth > rw->delete_depth)
+		return;
+	if (rw->depth == rw->delete_depth && (t->kw == KW_TOP ||
+	    t->kw == KW_PERCENT || tok_is(rw, i, '(')))
+		return;
+	if (rw->depth == rw->delete_depth && t->kw == KW_FROM)
+		rw->not_table = i;
+	rw->delete_depth = SIZE_MAX;
 }
 
 /* fetch_cursor: FETCH [NEXT | ... | ABSOLUTE n] FROM cursor */
@@ -464,7 +455,7 @@ word_walk(struct rewriter *rw, size_t i)
 			return body;
 		break;
 	case KW_DELETE:
-		delete_target(rw, i);
+		rw->delete_depth = rw->depth;
 		break;
 	case KW_FETCH:
 		fetch_cursor(rw, i);
@@ -479,6 +470,7 @@ rewrite_walk(struct rewriter *rw)
 	size_t	i = 0;
 
 	while (i < rw->ntok && !rw->nomem) {
+		delete_track(rw, i);
 		if (rw->tok[i].kind == TSQL_PUNCT)
 			i = punct_walk(rw, i);
 		else if (rw->tok[i].kind == TSQL_WORD)
@@ -609,7 +601,7 @@ rewrite_sql(const struct rewrite_target *tg, const char *in, size_t len,
 	rw.s = in;
 	rw.tok = tok;
 	rw.ntok = ntok;
-	rw.cte_paren = rw.not_table = SIZE_MAX;
+	rw.cte_paren = rw.not_table = rw.delete_depth = SIZE_MAX;
 	rw.text[EDIT_WITH] = " WITH";
 	for (i = EDIT_PRE1; i <= EDIT_PRE3; i++)
 		rw.text[i] = text[i];

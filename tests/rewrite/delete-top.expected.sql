@@ -1,0 +1,3 @@
+DELETE TOP ((SELECT COUNT(*) FROM [SERVER1].[POHODA_DB].dbo.FA x JOIN [SERVER1].[POHODA_DB].dbo.AD a ON a.ID = x.RefAD) + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1) PERCENT
+  FROM FA WHERE ID IN (SELECT RefAg FROM [SERVER1].[POHODA_DB].dbo.FApol);
+DELETE h FROM [SERVER1].[POHODA_DB].dbo.FA h JOIN [SERVER1].[POHODA_DB].dbo.AD a ON a.ID = h.RefAD
