@@ -5,7 +5,7 @@
 # synthetic BIG table (row count and values from the documented formulas).
 . tests/lib.sh
 . tests/fidelity/tds/env.sh
-RAW="$PY $TDS_FID/rawclient.py"
+raw() { "$PY" "$TDS_FID/rawclient.py" "$@"; }
 
 "$PY" tests/data/make-type-cases "$T/cases.sqlite" "$SHARED/cases/types.tsv" \
     "$SHARED/cases/names.tsv" || exit 1
@@ -18,10 +18,10 @@ tds_tsql "$T/one.sql" pohoda_sync wrong-pw > "$T/badpw.out"
 grep -q "Msg 18456" "$T/badpw.out" &&
     grep -q "Login failed for user 'pohoda_sync'" "$T/badpw.out"
 ok $? "tsql sees error 18456 Login failed for a wrong password"
-is "$($RAW "$TDS_PORT" pohoda_sync wrong-pw login)" \
+is "$(raw "$TDS_PORT" pohoda_sync wrong-pw login)" \
     "login-failed 18456 Login failed for user 'pohoda_sync'." \
     "raw client: ERROR 18456 instead of LOGINACK"
-is "$($RAW "$TDS_PORT" nobody pohoda-test-pw login)" \
+is "$(raw "$TDS_PORT" nobody pohoda-test-pw login)" \
     "login-failed 18456 Login failed for user 'nobody'." \
     "unknown user is refused the same way"
 
@@ -30,9 +30,9 @@ printf 'alice:s3cret:with:colons\n' > "$T/users"
 start_bg "$PY" "$TDS_SERVER" --port 0 --port-file "$T/p2" --db \
     "$T/cases.sqlite" --users "$T/users" 2>>"$T/tds-server.log"
 _w=0; while [ ! -s "$T/p2" ] && [ $_w -lt 100 ]; do sleep 0.1; _w=$((_w+1)); done
-is "$($RAW "$(cat "$T/p2")" alice 's3cret:with:colons' login)" login-ok \
+is "$(raw "$(cat "$T/p2")" alice 's3cret:with:colons' login)" login-ok \
     "--users: a listed user logs in"
-is "$($RAW "$(cat "$T/p2")" pohoda_sync pohoda-test-pw login | cut -c1-18)" \
+is "$(raw "$(cat "$T/p2")" pohoda_sync pohoda-test-pw login | cut -c1-18)" \
     "login-failed 18456" "--users: the default user is gone"
 
 # SQL errors reach the client with SQL Server numbers, connection lives on
@@ -71,15 +71,15 @@ diag "$(cat "$T/ted-cancel.out")"
 grep -q '"code":"ELOGIN"' "$T/ted-login.out"
 ok $? "tedious: wrong password is ELOGIN"
 
-out=$($RAW "$TDS_PORT" "$TDS_USER" "$TDS_PW" attention "SELECT * FROM BIG")
+out=$(raw "$TDS_PORT" "$TDS_USER" "$TDS_PW" attention "SELECT * FROM BIG")
 case $out in "attn-ok "*" after=ok") r=0 ;; *) r=1 ;; esac
 ok $r "raw attention packet: DONE with ATTN, then SELECT 7 works ($out)"
 
 # junk after PRELOGIN: the server drops the connection and keeps serving
 for seed in 1 2 3 4 5; do
-	timeout 10 $RAW "$TDS_PORT" - - garbage "$seed" > /dev/null 2>&1
+	timeout 10 "$PY" "$TDS_FID/rawclient.py" "$TDS_PORT" - - garbage "$seed" > /dev/null 2>&1
 done
-is "$($RAW "$TDS_PORT" "$TDS_USER" "$TDS_PW" login)" login-ok \
+is "$(raw "$TDS_PORT" "$TDS_USER" "$TDS_PW" login)" login-ok \
     "server survives 5 seeded junk sessions"
 kill -0 "$TDS_PID" 2>/dev/null
 ok $? "server process still running"
@@ -150,10 +150,10 @@ print('rows=%d bad=%d' % (n, bad))
 EOP
 is "$(tail -n 1 "$T/big.check")" "rows=250000 bad=0" \
     "BIG: 250000 rows, each equal to its ID's formula values"
-out=$($RAW "$TDS_PORT" "$TDS_USER" "$TDS_PW" count "SELECT TOP 1000 ID, Firma FROM [S].[D].dbo.BIG")
+out=$(raw "$TDS_PORT" "$TDS_USER" "$TDS_PW" count "SELECT TOP 1000 ID, Firma FROM [S].[D].dbo.BIG")
 case $out in *" rows=1000 status=16 "*) r=0 ;; *) r=1 ;; esac
 ok $r "raw client: TOP 1000 with a column list gives DONE count 1000 ($out)"
-out=$($RAW "$TDS_PORT" "$TDS_USER" "$TDS_PW" count "SELECT * FROM BIG")
+out=$(raw "$TDS_PORT" "$TDS_USER" "$TDS_PW" count "SELECT * FROM BIG")
 case $out in *" rows=250000 status=16 "*) r=0 ;; *) r=1 ;; esac
 ok $r "raw client: all 250000 rows ($out)"
 done_testing

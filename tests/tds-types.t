@@ -43,7 +43,7 @@ while [ "$n" -le "$ncases" ]; do
 	f=$(printf '%s/bcp/%02d.txt' "$T" "$n")
 	timeout 30 freebcp "SELECT v FROM c$(printf %02d "$n")" queryout "$f" \
 	    -c -T 2147483647 -S fake -U "$TDS_USER" -P "$TDS_PW" \
-	    > "$T/bcp.log" 2>&1 || cat "$T/bcp.log" | sed 's/^/# /'
+	    > "$T/bcp.log" 2>&1 || sed 's/^/# /' "$T/bcp.log"
 	n=$((n + 1))
 done
 report freebcp "$T/bcp"

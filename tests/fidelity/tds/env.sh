@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034
 # tests/fidelity/tds/env.sh: start tests/servers/tds-server for a tds-*.t
 # test and point FreeTDS at it.  Source after tests/lib.sh.
 #   tds_start DB [server args...]   sets TDS_PORT, writes $T/freetds.conf
