@@ -75,4 +75,21 @@ grep -qx '<Příliš žluťoučký kůň úpěl ďábelské ódy>' "$T/acc.out"
 ok $? "tsql reads varchar Czech_CI_AS text exactly (UTF-8 client charset)"
 grep -qx -- '-922337203685477.5808' "$T/acc.out"
 ok $? "tsql reads money -922337203685477.5808 exactly"
+# the checker can fail: a server serving three wrong values is caught
+"$PY" - "$T/cases.sqlite" "$T/wrong.sqlite" <<'EOP'
+import shutil, sqlite3, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+db = sqlite3.connect(sys.argv[2])
+db.execute("UPDATE c11 SET v = '-922337203685477.5807'")
+db.execute("UPDATE c20 SET v = 'Prilis zlutoucky kun upel dabelske ody'")
+db.execute("UPDATE c13 SET v = 0.3")
+db.commit()
+EOP
+tds_start "$T/wrong.sqlite"
+tds_tsql "$T/batch.sql" > "$T/wrong.out"
+"$PY" "$TDS_FID/check-cases" "$T/cases.sqlite" tsql "$T/wrong.out" |
+    awk -F '\t' '$2 == 1 { print $1 }' | tr '\n' ' ' > "$T/wrong.bad"
+is "$(cat "$T/wrong.bad")" "11 13 20 " \
+    "check-cases flags exactly the three altered values"
+
 done_testing
