@@ -2,7 +2,8 @@
 """fuzz-sql.py PORT SEED COUNT: send COUNT seeded random T-SQL token soups
 as batches over one connection (rawclient.py); every reply must end with a
 DONE token.  Prints "bad=N" (replies without a final DONE)."""
-import random, sys, struct, time
+import random
+import sys
 sys.path.insert(0, __import__('os').path.dirname(__file__))
 import rawclient
 port = int(sys.argv[1]); seed = int(sys.argv[2]); n = int(sys.argv[3])

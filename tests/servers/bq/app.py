@@ -111,6 +111,7 @@ class Handler(BaseHTTPRequestHandler):
                 try:
                     n = int(line.split(b";")[0].strip(), 16)
                 except ValueError:
+                    self.close_connection = True
                     raise ApiError(400, "badRequest", "Bad chunked body")
                 if n == 0:
                     while True:
@@ -132,8 +133,11 @@ class Handler(BaseHTTPRequestHandler):
         try:
             n = int(cl)
         except ValueError:
+            n = -1
+        if n < 0:
+            self.close_connection = True
             raise ApiError(400, "badRequest", "Bad Content-Length")
-        if n < 0 or n > MAX_BODY:
+        if n > MAX_BODY:
             self.close_connection = True
             raise ApiError(413, "tooLarge", "Request too large")
         data = self.rfile.read(n)

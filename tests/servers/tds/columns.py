@@ -5,10 +5,9 @@ whose .meta is the COLMETADATA bytes for the column and whose .enc(value)
 returns the value bytes (value never None; .null is the NULL form).
 """
 
-import datetime
 import struct
 
-from .types import (SqlError, SqlType, collation, MAX, INT_RANGE, INT_LEN,
+from .types import (SqlError, collation, MAX, INT_RANGE, INT_LEN,
                     V72, V73A, ORD0, ORD1900, TIME_LEN, parse_datetime,
                     scaled, to_int, to_text, guid_bytes, time_units,
                     downlevel_text, downlevel_len, overflow)

@@ -6,7 +6,6 @@ import select
 import socket
 import struct
 import sys
-import threading
 
 import apsw
 import numpy as np

@@ -22,10 +22,11 @@ No value is NULL.  Served for: SELECT [TOP n] * | col, ... FROM [..].BIG
 
 import datetime
 import struct
+import threading
 
 import numpy as np
 
-from .types import SqlType, V72
+from .types import SqlType
 from .columns import compile_column
 
 FIRMY = ['Dřevařství Novák s.r.o.', 'Žluťoučký kůň a.s.',
@@ -202,6 +203,7 @@ class Synthetic:
         self.nrows = nrows
         self.layouts = {}
         self.periods = {}
+        self.lock = threading.Lock()
 
     def layout(self, cols):
         """Template of 8 consecutive rows (ids 8k+1 .. 8k+8) and the byte
@@ -233,24 +235,6 @@ class Synthetic:
         self.layouts[key] = lay
         return lay
 
-    def struct_dtype(self, lay):
-        """A numpy record type over one super row whose fields are the
-        varying values (void of their width), so that filling a field for
-        all rows of a block is one strided copy."""
-        dt = self.dtypes.get(id(lay))
-        if dt is None:
-            tpl, starts, fills = lay
-            names, formats, offsets = [], [], []
-            for k, (offs, f, width) in enumerate(fills):
-                for j, off in enumerate(offs):
-                    names.append('f%d_%d' % (k, j))
-                    formats.append('V%d' % width)
-                    offsets.append(off)
-            dt = np.dtype({'names': names, 'formats': formats,
-                           'offsets': offsets, 'itemsize': len(tpl)})
-            self.dtypes[id(lay)] = dt
-        return dt
-
     def slow_block(self, lay, first, count):
         """Rows first .. first+count-1 (first % 8 == 1), every field
         computed; used once per layout for the PERIOD-row template."""
@@ -270,7 +254,11 @@ class Synthetic:
     def period(self, lay, cols):
         """The template of PERIOD rows and, for the fields that are not
         periodic, flat byte positions and value functions."""
-        got = self.periods.get(id(lay))
+        with self.lock:
+            return self._period(lay, cols)
+
+    def _period(self, lay, cols):
+        got = self.periods.get(tuple(cols))
         if got is None:
             tpl, starts, fills = lay
             base = self.slow_block(lay, 1, PERIOD)
@@ -287,7 +275,7 @@ class Synthetic:
                     np.array(pos, np.int64)[None, None, :]
                 patches.append((idx.reshape(-1), pf))
             got = (base, patches)
-            self.periods[id(lay)] = got
+            self.periods[tuple(cols)] = got
         return got
 
     @staticmethod

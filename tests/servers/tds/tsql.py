@@ -9,8 +9,7 @@ for it (rules in tests/servers/README.md).
 
 import re
 
-from .types import SqlError, SqlType, parse_type, MAX, PRECEDENCE, \
-    DEFAULT_COLLATION
+from .types import SqlError, SqlType, parse_type, MAX, PRECEDENCE
 
 _TOKEN_RE = re.compile(r"""
  (?P<ws>\s+)

@@ -8,7 +8,6 @@ error number, so the server answers with an ERROR token, never a crash.
 
 import datetime
 import re
-import struct
 import uuid
 import decimal
 from decimal import Decimal, ROUND_HALF_UP, InvalidOperation
