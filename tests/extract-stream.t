@@ -113,8 +113,41 @@ kill -TERM "$xpid"
 wait "$xpid" 2> /dev/null
 isnt "$?" 0 "stopped by SIGTERM: non-zero"
 is "$(ls -A "$T/kill")" "" "no final file and no temporary file left"
+stop_bg "$TDS_PID"
+
+# the server stops answering midway: query_timeout 2 s gives 75 soon
+tds_start "$T/empty.sqlite" --synthetic-rows 5000000
+CFG=$T/stall.json
+tds_config "$TDS_PORT" | sed 's/"query_timeout": 0/"query_timeout": 2/' \
+    > "$CFG"
+chmod 600 "$CFG"
+"$X" -q -c "$CFG" -o "$T/kill/BIG.ndjson.gz" -e 'SELECT * FROM BIG' \
+    2> "$T/stall.err" &
+xpid=$!
+i=0
+while [ $i -lt 100 ]; do
+	[ -n "$(find "$T/kill" -name '.BIG.ndjson.gz.tmp.*' -size +64k)" ] &&
+	    break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -STOP "$TDS_PID"
+start=$(date +%s)
+wait "$xpid"
+rc=$?
+took=$(( $(date +%s) - start ))
+kill -CONT "$TDS_PID"
+is "$rc" 75 "a stalled server: 75"
+[ "$took" -le 8 ]
+ok $? "given up after the query timeout (took $took s)"
+grep -q 'query: timed out' "$T/stall.err"
+ok $? "says it timed out"
+is "$(ls -A "$T/kill")" "" "no file left"
+stop_bg "$TDS_PID"
 
 # 6. a progress line on a terminal, none with -q
+tds_start "$T/empty.sqlite" --synthetic-rows 20000
+CFG=$(tds_cfg_file "$TDS_PORT")
 if command -v script > /dev/null; then
 	script -qec "$X -c $CFG -o $T/p.ndjson -e 'SELECT TOP 20000 * FROM BIG'" \
 	    /dev/null > "$T/tty" 2>&1
