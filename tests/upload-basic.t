@@ -29,7 +29,7 @@ files_eq "$T/got" "$T/want" "FA holds exactly the batch set's rows"
 table_exists FA__staging
 isnt "$?" 0 "the staging table is gone"
 is "$(double_loads FA)" "" "every batch and the publish committed once"
-is "$(bq_get /_/commits | "$PY" "$UP/loads-per-batch" FA | wc -l)" 13 \
+is "$(bq_get /_test/commits | "$PY" "$UP/loads-per-batch" FA | wc -l)" 13 \
     "12 loads and 1 copy committed"
 test -f "$T/a/batches/upload/published"
 ok $? "DIR/upload/published written"
@@ -57,7 +57,7 @@ files_eq "$T/got" "$T/want" "FA now holds the second set only"
 "$UP/make-batches" --rows 0 "$T/e"
 upload -t EMPTY "$T/e/batches"
 is "$?" 0 "an empty set: exit 0"
-bq_get /_/tables/proj/ds/EMPTY > "$T/empty.json"
+bq_get /_test/tables/proj/ds/EMPTY > "$T/empty.json"
 "$PY" -c 'import json, sys
 t = json.load(open(sys.argv[1]))
 s = json.load(open(sys.argv[2]))

@@ -31,11 +31,11 @@ grep -q ' ERROR bq-upload.* table=FA .*Field: qty' "$T/sync.log"
 ok $? "the log has the error"
 
 # a rerun gives the same answer, from a new job (a failed id is spent)
-jobs_before=$(bq_get /_/jobs | "$PY" -c 'import json, sys
+jobs_before=$(bq_get /_test/jobs | "$PY" -c 'import json, sys
 print(len(json.load(sys.stdin)))')
 upload -t FA "$T/bad/batches" 2> "$T/err2"
 is "$?" 65 "the rerun is rejected too"
-jobs_after=$(bq_get /_/jobs | "$PY" -c 'import json, sys
+jobs_after=$(bq_get /_test/jobs | "$PY" -c 'import json, sys
 print(len(json.load(sys.stdin)))')
 is "$((jobs_after - jobs_before))" 1 "by one new load job"
 table_rows FA > "$T/got"

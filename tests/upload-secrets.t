@@ -43,7 +43,7 @@ is "$(cat "$T/n")" 0 "nor the PEM armour"
 grep -ci 'bearer\|assertion=' "$T/all" > "$T/n"
 is "$(cat "$T/n")" 0 "nor an Authorization header or a signed assertion"
 
-issued=$(bq_get /_/stats | "$PY" -c 'import json, sys
+issued=$(bq_get /_test/stats | "$PY" -c 'import json, sys
 print(json.load(sys.stdin)["tokens_issued"])')
 test "$issued" -ge 2
 ok $? "the short-lived token was renewed ($issued tokens)"

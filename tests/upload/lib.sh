@@ -49,7 +49,7 @@ EOC
 	chmod 600 "$T/config.json"
 }
 
-# bq_get PATH: a GET on the server (its test hooks are under /_/)
+# bq_get PATH: a GET on the server (test hooks are under /_test/)
 bq_get() {
 	curl -sf "$BQ_URL$1"
 }
@@ -62,7 +62,7 @@ bq_fault() {
 
 # table_rows TABLE: the table's rows as the server stores them, canonical
 table_rows() {
-	bq_get "/_/tables/proj/ds/$1/rows" | "$PY" "$UP/canon"
+	bq_get "/_test/tables/proj/ds/$1/rows" | "$PY" "$UP/canon"
 }
 
 # set_rows DIR: the batch files' rows, canonical
@@ -74,12 +74,12 @@ set_rows() {
 
 # table_exists TABLE: whether the server has it
 table_exists() {
-	bq_get "/_/tables/proj/ds/$1" > /dev/null 2>&1
+	bq_get "/_test/tables/proj/ds/$1" > /dev/null 2>&1
 }
 
 # double_loads TABLE [RUN]: batches (or publish) committed more than once
 double_loads() {
-	bq_get /_/commits | "$PY" "$UP/loads-per-batch" "$@" |
+	bq_get /_test/commits | "$PY" "$UP/loads-per-batch" "$@" |
 	    awk '$2 != 1'
 }
 
