@@ -143,6 +143,14 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 	/* the server's own message has been reported already */
 	if (dberr == SYBESMSG)
 		return INT_CANCEL;
+	/* a lower TDS version: not an error by itself; db_connect judges
+	 * the version it ends up with */
+	if (dberr == SYBEVERDOWN) {
+		if (db.verbose)
+			fprintf(stderr, "%s: %s: %s\n", PROG, db.where,
+			    dberrstr);
+		return INT_CANCEL;
+	}
 	code = lib_code(dberr, &what);
 	at = db.phase == PH_CONNECT ? db.where : db.src;
 	/* after the first failure the rest are its echoes */
