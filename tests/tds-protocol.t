@@ -25,6 +25,13 @@ is "$(raw "$TDS_PORT" nobody pohoda-test-pw login)" \
     "login-failed 18456 Login failed for user 'nobody'." \
     "unknown user is refused the same way"
 
+# a client that requires TLS gets ENCRYPT_NOT_SUP and gives up cleanly
+sed 's/^\[fake\]/[fake]\n\tencryption = require/' "$T/freetds.conf" > "$T/enc.conf"
+FREETDSCONF=$T/enc.conf FREETDS=$T/enc.conf tds_tsql "$T/one.sql" > "$T/enc.out"
+r=$?
+[ "$r" -ne 0 ] && [ "$r" -ne 124 ] && grep -q "connection failed" "$T/enc.out"
+ok $? "tsql with encryption = require is refused, no hang (status $r)"
+
 # --users replaces the default login
 printf 'alice:s3cret:with:colons\n' > "$T/users"
 start_bg "$PY" "$TDS_SERVER" --port 0 --port-file "$T/p2" --db \
