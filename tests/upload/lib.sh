@@ -23,18 +23,33 @@ bq_start() {
 	rm -f "$T/bq.port"
 	start_bg "$SRV/bigquery-server" --port 0 --port-file "$T/bq.port" \
 	    --state "$T/bq" "$@" 2>> "$T/bq.err"
-	# shellcheck disable=SC2034,SC2153
+	# shellcheck disable=SC2153
 	BQ_PID=$BG_PID
-	_i=0
-	while [ ! -s "$T/bq.port" ] && [ "$_i" -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	bq_wait
 	BQ_PORT=$(cat "$T/bq.port")
 	BQ_URL=http://127.0.0.1:$BQ_PORT
 	"$SRV/make-sa-key" --token-uri "$BQ_URL/token" --project proj \
 	    --state "$T/bq" "$T/key.json" > /dev/null
 	config_write "$BQ_URL" "$T/key.json"
+}
+
+bq_wait() {
+	_i=0
+	while [ ! -s "$T/bq.port" ] && [ "$_i" -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# bq_restart [SERVER OPTION...]: stop the server, start it again on the
+# same port and state folder
+bq_restart() {
+	stop_bg "$BQ_PID"
+	rm -f "$T/bq.port"
+	start_bg "$SRV/bigquery-server" --port "$BQ_PORT" \
+	    --port-file "$T/bq.port" --state "$T/bq" "$@" 2>> "$T/bq.err"
+	BQ_PID=$BG_PID
+	bq_wait
 }
 
 # config_write API_URL KEYFILE
