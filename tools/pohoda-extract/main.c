@@ -44,6 +44,20 @@ struct progress {
 	struct timespec	 start, last;
 };
 
+struct run {
+	struct opts		 o;
+	struct config		 cfg;
+	const char		*src;	/* names the query */
+	const char		*outname;
+	char			*label;
+	char			*query;
+	struct column		*cols;
+	int			 ncols;
+	struct atomicfile	 afd, afs;	/* data, schema */
+	struct out		 out;
+	struct progress		 prog;
+};
+
 /* temporary names, removed by the signal handler */
 static char	tmp_data[PATH_MAX], tmp_schema[PATH_MAX];
 
@@ -193,7 +207,8 @@ columns_free(struct column *c, int n)
 	free(c);
 }
 
-/* file_begin: open PATH under its temporary name; -1 is stdout */
+/* file_begin: PATH under its temporary name, or stdout for none or "-";
+ * -1 with errno on failure */
 static int
 file_begin(struct atomicfile *af, const char *path, char *tmp)
 {
@@ -202,7 +217,7 @@ file_begin(struct atomicfile *af, const char *path, char *tmp)
 		return STDOUT_FILENO;
 	}
 	if (af_open(af, path) == -1)
-		err(EX_FAILURE, "%s", path);
+		return -1;
 	strlcpy(tmp, af->tmp, PATH_MAX);
 	return af->fd;
 }
@@ -278,6 +293,15 @@ elapsed(const struct timespec *a, const struct timespec *b)
 }
 
 static void
+progress_start(struct progress *p, int quiet)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = !quiet && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->last = p->start;
+}
+
+static void
 progress_show(struct progress *p, const struct out *o, int last)
 {
 	struct timespec	now;
@@ -321,119 +345,137 @@ row_write(struct out *o, const struct column *c, int n, const char *src)
 }
 
 static int
-rows_copy(struct out *o, const struct column *c, int n, const char *src,
-    struct progress *p)
+rows_copy(struct run *r)
 {
 	int	rc;
 
 	while ((rc = db_row()) == 1) {
-		if (row_write(o, c, n, src) == -1)
+		if (row_write(&r->out, r->cols, r->ncols, r->src) == -1)
 			return -1;
-		if (o->err != 0) {
-			fprintf(stderr, "%s: %s: write: %s\n", PROG, src,
-			    strerror(o->err));
+		if (r->out.err != 0) {
+			fprintf(stderr, "%s: %s: %s\n", PROG, r->outname,
+			    strerror(r->out.err));
 			db_fail(EX_FAILURE);
 			return -1;
 		}
-		if (p->on && (o->rows & 1023) == 0)
-			progress_show(p, o, 0);
+		if (r->prog.on && (r->out.rows & 1023) == 0)
+			progress_show(&r->prog, &r->out, 0);
 	}
 	return rc;
+}
+
+/* run_query: connect, run the query, know its columns */
+static int
+run_query(struct run *r)
+{
+	int	rc;
+
+	if ((rc = db_connect(&r->cfg, r->src, r->o.verbose)) != 0)
+		return rc;
+	if ((rc = db_query(r->query)) != 0)
+		return rc;
+	db_columns(&r->cols, &r->ncols);
+	return columns_check(r->cols, r->ncols);
+}
+
+/* run_write: the schema and the rows under temporary names, renamed
+ * into place when the whole result is in */
+static int
+run_write(struct run *r)
+{
+	int	fd, rc;
+
+	if (r->o.schema != NULL) {
+		fd = file_begin(&r->afs, r->o.schema, tmp_schema);
+		if (fd == -1 || schema_write(fd, r->cols, r->ncols) == -1) {
+			warn("%s", r->o.schema);
+			return EX_FAILURE;
+		}
+	}
+	if ((fd = file_begin(&r->afd, r->o.out, tmp_data)) == -1) {
+		warn("%s", r->o.out);
+		return EX_FAILURE;
+	}
+	if (out_open(&r->out, fd, r->o.out != NULL &&
+	    has_suffix(r->o.out, ".gz"), r->o.batch) == -1) {
+		warnx("zlib: cannot start deflate");
+		return EX_FAILURE;
+	}
+
+	if (rows_copy(r) == -1)
+		return db_status() ? db_status() : EX_FAILURE;
+	if ((rc = db_finish()) != 0)
+		return rc;
+	if (out_close(&r->out) == -1) {
+		warn("%s", r->outname);
+		return EX_FAILURE;
+	}
+	if (file_commit(&r->afs, tmp_schema) == -1 ||
+	    file_commit(&r->afd, tmp_data) == -1)
+		return EX_FAILURE;
+	return 0;
+}
+
+static void
+run_report(struct run *r, int rc)
+{
+	struct timespec	end;
+	double		secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	secs = elapsed(&r->prog.start, &end);
+	if (r->prog.on && r->out.buf != NULL)
+		progress_show(&r->prog, &r->out, 1);
+	if (rc == 0)
+		logx(LOG_INFO, "table=%s rows=%lld bytes=%lld seconds=%.1f "
+		    "rate=%.0f/s", r->label, r->out.rows, r->out.bytes, secs,
+		    secs > 0 ? (double)r->out.rows / secs : 0.0);
+	else
+		logx(LOG_ERROR, "table=%s status=%d rows=%lld", r->label, rc,
+		    r->out.rows);
+}
+
+static void
+run_free(struct run *r)
+{
+	file_abort(&r->afs, tmp_schema);
+	file_abort(&r->afd, tmp_data);
+	db_close();
+	out_free(&r->out);
+	columns_free(r->cols, r->ncols);
+	config_free(&r->cfg);
+	free(r->query);
+	free(r->label);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct opts		 o;
-	struct config		 cfg;
-	struct column		*cols = NULL;
-	struct atomicfile	 afd, afs;
-	struct out		 out;
-	struct progress		 prog;
-	struct timespec		 end;
-	char			*query, *label;
-	const char		*src;
-	int			 ncols = 0, rc, fd;
-	double			 secs;
+	struct run	r;
+	int		rc;
 
-	opts_parse(&o, argc, argv);
-	src = o.sql ? "query" : (o.file && strcmp(o.file, "-") != 0) ?
-	    o.file : "stdin";
-	label = label_default(&o);
-	query = query_read(&o, src);
-	config_get(&o, &cfg);
-	log_init(&cfg, o.verbose);
-	if (o.batch < 0)
-		o.batch = cfg.batch_size;
-	memset(&prog, 0, sizeof(prog));
-	prog.on = !o.quiet && isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	prog.last = prog.start;
+	memset(&r, 0, sizeof(r));
+	r.afd.fd = r.afs.fd = -1;
+	opts_parse(&r.o, argc, argv);
+	r.src = r.o.sql ? "query" :
+	    (r.o.file && strcmp(r.o.file, "-") != 0) ? r.o.file : "stdin";
+	r.outname = r.o.out ? r.o.out : "stdout";
+	r.label = label_default(&r.o);
+	r.query = query_read(&r.o, r.src);
+	config_get(&r.o, &r.cfg);
+	log_init(&r.cfg, r.o.verbose);
+	if (r.o.batch < 0)
+		r.o.batch = r.cfg.batch_size;
+	progress_start(&r.prog, r.o.quiet);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 
-	rc = db_connect(&cfg, src, o.verbose);
+	rc = run_query(&r);
 	if (rc == 0)
-		rc = db_query(query);
-	if (rc == 0)
-		db_columns(&cols, &ncols);
-	if (rc == 0)
-		rc = columns_check(cols, ncols);
-	if (rc != 0) {
-		db_close();
-		logx(LOG_ERROR, "table=%s status=%d", label, rc);
-		columns_free(cols, ncols);
-		config_free(&cfg);
-		free(query);
-		free(label);
-		return rc;
-	}
+		rc = run_write(&r);
+	run_report(&r, rc);
 
-	afs.fd = -1;
-	if (o.schema != NULL) {
-		fd = file_begin(&afs, o.schema, tmp_schema);
-		if (schema_write(fd, cols, ncols) == -1)
-			err(EX_FAILURE, "%s", o.schema);
-	}
-	fd = file_begin(&afd, o.out, tmp_data);
-	if (out_open(&out, fd, o.out != NULL && has_suffix(o.out, ".gz"),
-	    o.batch) == -1)
-		err(EX_FAILURE, "zlib");
-
-	rc = rows_copy(&out, cols, ncols, src, &prog);
-	if (rc == 0)
-		rc = db_finish();
-	else
-		rc = db_status() ? db_status() : EX_FAILURE;
-	if (rc == 0 && out_close(&out) == -1) {
-		warn("%s", o.out ? o.out : "stdout");
-		rc = EX_FAILURE;
-	}
-	if (rc == 0 && (file_commit(&afs, tmp_schema) == -1 ||
-	    file_commit(&afd, tmp_data) == -1))
-		rc = EX_FAILURE;
-	if (rc != 0) {
-		file_abort(&afs, tmp_schema);
-		file_abort(&afd, tmp_data);
-	}
-	db_close();
-
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	secs = elapsed(&prog.start, &end);
-	if (prog.on)
-		progress_show(&prog, &out, 1);
-	if (rc == 0)
-		logx(LOG_INFO, "table=%s rows=%lld bytes=%lld seconds=%.1f "
-		    "rate=%.0f/s", label, out.rows, out.bytes, secs,
-		    secs > 0 ? (double)out.rows / secs : 0.0);
-	else
-		logx(LOG_ERROR, "table=%s status=%d rows=%lld", label, rc,
-		    out.rows);
-	out_free(&out);
-	columns_free(cols, ncols);
-	config_free(&cfg);
-	free(query);
-	free(label);
+	run_free(&r);
 	return rc;
 }
