@@ -12,7 +12,7 @@ db = sqlite3.connect(sys.argv[1])
 db.create_collation('Czech_CI_AS', lambda a, b: (a.lower() > b.lower()) - (a.lower() < b.lower()))
 db.executescript('''
 CREATE TABLE FA (ID int, Cislo varchar(32) COLLATE Czech_CI_AS, RefAD int,
-  Datum datetime, Kc money, Pozn text);
+  Datum datetime, Kc, Pozn text);
 CREATE TABLE AD (ID int, Firma varchar(64), Jmeno nvarchar(40), DIC varchar(20));
 INSERT INTO FA VALUES (1, 'FV001', 10, '2024-03-01 12:34:56.997', '1234.5600', 'první');
 INSERT INTO FA VALUES (2, 'FV002', 11, '2024-02-28 00:00:00.000', '-0.0100', NULL);
@@ -20,7 +20,17 @@ INSERT INTO FA VALUES (3, 'FV003', 10, '2023-12-31 23:59:59.997', '0', 'třetí'
 INSERT INTO AD VALUES (10, 'Dřevo Novák s.r.o.', 'Novák', 'CZ123');
 INSERT INTO AD VALUES (11, 'Žluťoučký kůň', NULL, NULL);
 ''')
+# money stays exact TEXT (no affinity at insert time), as the shared
+# generators store it: the server must still order and compare it as numbers
+ver = db.execute('PRAGMA schema_version').fetchone()[0]
+db.execute('PRAGMA writable_schema = ON')
+db.execute("UPDATE sqlite_master SET sql = replace(sql, 'Datum datetime, Kc,', "
+           "'Datum datetime, Kc money,') WHERE name = 'FA'")
+db.execute('PRAGMA schema_version = %d' % (ver + 1))
+db.execute('PRAGMA writable_schema = OFF')
 db.commit()
+assert db.execute("SELECT typeof(Kc) FROM FA WHERE ID = 1").fetchone()[0] == 'text'
+assert 'Kc money' in db.execute("SELECT sql FROM sqlite_master WHERE name = 'FA'").fetchone()[0]
 EOP
 tds_start "$T/db.sqlite"
 ok $? "server on a small POHODA-like database"
@@ -71,6 +81,11 @@ q "@@SPID and DB_NAME()" \
 q "GETDATE() is a datetime of today" \
 "SELECT DATEDIFF(day, GETDATE(), CAST(GETDATE() AS date))" "0"
 
+q "money stored as exact text sorts, compares and aggregates as a number" \
+"SELECT MAX(Kc), MIN(Kc) FROM FA; SELECT ID FROM FA WHERE Kc > 5 ORDER BY Kc DESC" \
+"1234.5600	-0.0100
+ID
+1"
 q "CASE result is as long as its longest branch" \
 "SELECT CASE ID WHEN 1 THEN 'a' ELSE 'přijatá faktura' END FROM FA WHERE ID = 2" \
 "přijatá faktura"

@@ -334,6 +334,9 @@ class Item:
         self.type = None
 
 
+EXACT_TEXT = ('decimal', 'numeric', 'money', 'smallmoney')
+
+
 class Translator:
     """Translates one statement; `schema` maps lower-case table name to
     {lower column name: (name, SqlType)} (types carry collations)."""
@@ -346,6 +349,7 @@ class Translator:
         self.items = None
         self.into = None
         self.ctes = set()
+        self.plain = False      # translating a plain select-list column
 
     def prescan(self, items):
         """Record FROM/JOIN tables and aliases (select lists are translated
@@ -515,6 +519,10 @@ class Translator:
         parts = self.strip_parts(parts)
         sql = '.'.join('*' if p == '*' else bt(p) for p in parts)
         typ = None if parts[-1] == '*' else self.column_type(parts)
+        if typ is not None and typ.name in EXACT_TEXT and not self.plain:
+            # exact decimals are stored as TEXT, which SQLite would compare
+            # and sort as text: compute with their numeric value instead
+            sql = 'CAST(%s AS REAL)' % sql
         return sql, typ, j
 
     def case(self, items, i):
@@ -788,7 +796,11 @@ class Translator:
                         p[-1].kind != 'str')):
                 it.alias = p[-1].value
                 p = p[:-2] if p[-2].kw('as') else p[:-1]
-            sql, typ = self.expr(p)
+            self.plain = plain_ref(p)
+            try:
+                sql, typ = self.expr(p)
+            finally:
+                self.plain = False
             if p and p[-1].kind == 'op' and p[-1].text == '*':
                 it.star = True
             else:
@@ -808,6 +820,14 @@ class Translator:
         if main and self.items is None:
             self.items = recs
         return j, limit
+
+
+def plain_ref(p):
+    """Is the token list a bare (possibly qualified) column name?"""
+    return bool(p) and len(p) % 2 == 1 and all(
+        x.kind in ('ident', 'bracket', 'dq') and not x.is_keyword()
+        for x in p[0::2]) and all(x.kind == 'punct' and x.text == '.'
+                                  for x in p[1::2])
 
 
 KEYWORDS_UP = set(w.upper() for w in KEYWORDS)
