@@ -84,11 +84,24 @@ ok $? "truncated single member: message"
 "$PY" -c 'import sys
 d = bytearray(open(sys.argv[1], "rb").read()); d[-8] ^= 1
 open(sys.argv[2], "wb").write(d)' "$T/in.gz" "$T/bad"
-bad "bad CRC" "line 10001: bad gzip data: incorrect data check"
+bad "bad CRC" "line 10001: bad gzip data: the member's CRC-32 or length \
+does not match"
 "$PY" -c 'import sys
 d = bytearray(open(sys.argv[1], "rb").read()); d[-2] ^= 1
 open(sys.argv[2], "wb").write(d)' "$T/in.gz" "$T/bad"
-bad "bad length" "line 10001: bad gzip data: incorrect length check"
+bad "bad length" "line 10001: bad gzip data: the member's CRC-32 or \
+length does not match"
+# a flipped byte inside the deflate data of the first member
+"$PY" -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[3000] ^= 0x55
+open(sys.argv[2], "wb").write(d)' "$T/in.gz" "$T/bad"
+rm -rf "$T/out"
+"$BIN/pohoda-batch" -o "$T/out" "$T/bad" 2> "$T/err"
+is $? 65 "damaged deflate data: exit 65"
+grep -q ": line [0-9]*: " "$T/err"
+ok $? "damaged deflate data: the message names a line"
+[ ! -e "$T/out/manifest" ] && [ "$(nbatches "$T/out")" = 0 ]
+ok $? "damaged deflate data: no manifest, no batch file"
 { cat "$T/in.gz"; printf 'garbage'; } > "$T/bad"
 bad "trailing garbage" "line 12001: trailing garbage after gzip member \
 (input byte $((size + 1)))"

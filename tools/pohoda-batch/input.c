@@ -1,6 +1,11 @@
 /*
  * input.c: read plain or gzip'd NDJSON (told apart by the gzip magic),
  * member by member, and copy a member that is exactly one batch.
+ *
+ * The input is inflated with ISA-L's igzip, about three times as fast
+ * as zlib: inflating is most of the work when members are copied.  It
+ * checks each member's CRC-32 and length, and stops exactly at the end
+ * of a member.  zlib reads a copy a second time (the rare case).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <isa-l/igzip_lib.h>
 
 #include "batch.h"
 #include "util.h"
@@ -24,8 +31,7 @@ struct input {
 	char		 sha256[65];
 	unsigned char	*buf;
 	unsigned char	*out;
-	z_stream	 z;		/* the input */
-	int		 z_ready;
+	struct inflate_state *z;	/* the input, NULL when plain */
 	int		 in_member;	/* a byte of a member was read */
 	long long	 member_in;	/* compressed bytes of it so far */
 	long long	 member_out;	/* NDJSON bytes of it so far */
@@ -61,8 +67,7 @@ input_close(struct input *in)
 		close(in->fd);
 	if (in->rz_ready)
 		inflateEnd(&in->rz);
-	if (in->z_ready)
-		inflateEnd(&in->z);
+	free(in->z);
 	EVP_MD_CTX_free(in->md);
 	free(in->buf);
 	free(in->out);
@@ -175,8 +180,8 @@ member_end(struct input *in, struct batcher *b)
 	int	rc;
 
 	in->in_member = 0;
-	if (inflateReset(&in->z) != Z_OK)
-		die(EX_FAILURE, "inflateReset failed");
+	isal_inflate_reset(in->z);
+	in->z->crc_flag = ISAL_GZIP;
 	if (!b->copy)
 		return;
 	rc = copy_end(b, 0);
@@ -202,29 +207,52 @@ magic_check(const struct input *in, const struct batcher *b,
 			    + (k - in->member_in) + 1);
 }
 
+static const char *
+isal_error(int rc)
+{
+	switch (rc) {
+	case ISAL_INCORRECT_CHECKSUM:
+		return "the member's CRC-32 or length does not match";
+	case ISAL_INVALID_WRAPPER:
+		return "not a gzip header";
+	case ISAL_UNSUPPORTED_METHOD:
+		return "unknown compression method";
+	case ISAL_INVALID_BLOCK:
+		return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL:
+		return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK:
+		return "invalid distance too far back";
+	default:
+		return "not a gzip stream";
+	}
+}
+
 static void
 gz_feed(struct input *in, struct batcher *b, const unsigned char *p,
     size_t n)
 {
 	size_t	used, made;
-	int	rc;
+	int	rc, end;
 
 	while (n > 0) {
 		if (!in->in_member)
 			member_begin(in, b);
 		magic_check(in, b, p, n);
-		in->z.next_in = (unsigned char *)(uintptr_t)p;
-		in->z.avail_in = (uInt)n;
-		in->z.next_out = in->out;
-		in->z.avail_out = OUT_SIZE;
-		rc = inflate(&in->z, Z_NO_FLUSH);
-		used = n - in->z.avail_in;
-		made = OUT_SIZE - in->z.avail_out;
-		if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT)
+		in->z->next_in = (unsigned char *)(uintptr_t)p;
+		in->z->avail_in = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		in->z->next_out = in->out;
+		in->z->avail_out = OUT_SIZE;
+		rc = isal_inflate(in->z);
+		used = (size_t)(in->z->next_in - p);
+		made = OUT_SIZE - in->z->avail_out;
+		if (rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT &&
+		    rc != ISAL_OUT_OVERFLOW)
 			die_line(EX_DATAERR, b, "bad gzip data: %s",
-			    in->z.msg ? in->z.msg : "need a dictionary");
-		if (rc != Z_OK && rc != Z_STREAM_END)
-			die(EX_FAILURE, "inflate failed (%d)", rc);
+			    isal_error(rc));
+		end = in->z->block_state == ISAL_BLOCK_FINISH;
+		if (used == 0 && made == 0 && !end)
+			die(EX_FAILURE, "inflate made no progress");
 		if (b->copy)
 			copy_write(b, p, used);
 		p += used;
@@ -233,7 +261,7 @@ gz_feed(struct input *in, struct batcher *b, const unsigned char *p,
 		in->member_out += (long long)made;
 		if (rows_feed(b, in->out, made) == ROWS_COPY_FAIL)
 			copy_reread(in, b);
-		if (rc == Z_STREAM_END)
+		if (end)
 			member_end(in, b);
 	}
 }
@@ -260,9 +288,9 @@ input_run(struct input *in, struct batcher *b)
 	} while (n > 0 && len < 2);
 	gzip = len >= 2 && in->buf[0] == 0x1f && in->buf[1] == 0x8b;
 	if (gzip) {
-		if (inflateInit2(&in->z, 15 + 16) != Z_OK)
-			die(EX_FAILURE, "inflateInit failed");
-		in->z_ready = 1;
+		in->z = xmalloc(sizeof(*in->z));
+		isal_inflate_init(in->z);
+		in->z->crc_flag = ISAL_GZIP;
 	}
 	while (len > 0) {
 		if (gzip)

@@ -205,91 +205,98 @@ carry_flush(struct batcher *b)
 }
 
 static void
-utf8_fail(const struct batcher *b, size_t i)
+utf8_fail(const struct batcher *b, long long at)
 {
-	die_line(EX_DATAERR, b, "byte %lld: invalid UTF-8",
-	    b->row_len + (long long)i + 1);
+	die_line(EX_DATAERR, b, "byte %lld: invalid UTF-8", b->row_len + at);
 }
 
-/* the UTF-8 and control character check, resumable across buffers */
+/* a byte that starts a sequence of 3 or 4, or a bad one */
 static void
-utf8_scan(struct batcher *b, const unsigned char *p, size_t n)
+utf8_lead(struct batcher *b, unsigned char c, long long at)
 {
-	uint64_t	w;
-	size_t		i = 0;
-	unsigned char	c;
-
-	while (i < n) {
-		c = p[i];
-		if (b->u8_need > 0) {
-			if (c < b->u8_lo || c > b->u8_hi)
-				utf8_fail(b, i);
-			b->u8_lo = 0x80;
-			b->u8_hi = 0xbf;
-			b->u8_need--;
-			i++;
-			continue;
-		}
-		/* eight printable ASCII bytes at a time */
-		while (i + 8 <= n) {
-			memcpy(&w, p + i, 8);
-			if (((w | (w - ASCII_LOW)) & HIGH_BITS) != 0)
-				break;
-			i += 8;
-		}
-		if (i == n)
-			break;
-		c = p[i++];
-		if (c < 0x20)
-			die_line(EX_DATAERR, b, "byte %lld: control character "
-			    "0x%02x (it must be escaped)",
-			    b->row_len + (long long)i, c);
-		if (c < 0x80)
-			continue;
-		b->u8_lo = 0x80;
-		b->u8_hi = 0xbf;
-		if (c < 0xc2 || c > 0xf4)
-			utf8_fail(b, i - 1);
-		else if (c < 0xe0)
-			b->u8_need = 1;
-		else if (c < 0xf0) {
-			b->u8_need = 2;
-			if (c == 0xe0)
-				b->u8_lo = 0xa0;
-			else if (c == 0xed)	/* no surrogates */
-				b->u8_hi = 0x9f;
-		} else {
-			b->u8_need = 3;
-			if (c == 0xf0)
-				b->u8_lo = 0x90;
-			else if (c == 0xf4)
-				b->u8_hi = 0x8f;
-		}
+	b->u8_lo = 0x80;
+	b->u8_hi = 0xbf;
+	if (c < 0xc2 || c > 0xf4)
+		utf8_fail(b, at);
+	else if (c < 0xe0)
+		b->u8_need = 1;
+	else if (c < 0xf0) {
+		b->u8_need = 2;
+		if (c == 0xe0)
+			b->u8_lo = 0xa0;
+		else if (c == 0xed)	/* no surrogates */
+			b->u8_hi = 0x9f;
+	} else {
+		b->u8_need = 3;
+		if (c == 0xf0)
+			b->u8_lo = 0x90;
+		else if (c == 0xf4)
+			b->u8_hi = 0x8f;
 	}
 }
 
-/* part of a line, without its newline */
-static void
-line_check(struct batcher *b, const unsigned char *p, size_t n)
+/*
+ * line_scan: check the line from P on, resumable across buffers, and
+ * return its newline, or END.  One pass does it all: eight printable
+ * ASCII bytes at a time, two-byte sequences (Czech letters) inline, the
+ * rest byte by byte.
+ */
+static const unsigned char *
+line_scan(struct batcher *b, const unsigned char *p, const unsigned char *end)
 {
-	size_t	i = 0;
+	const unsigned char	*s = p;
+	uint64_t		 w;
+	unsigned char		 c;
 
 	b->in_row = 1;
-	if (n == 0)
-		return;
 	if (!b->started) {
-		while (i < n && p[i] == ' ')
-			i++;
-		if (i < n) {
-			if (p[i] != '{')
+		while (p < end && *p == ' ')
+			p++;
+		if (p < end && *p != '\n') {
+			if (*p != '{')
 				die_line(EX_DATAERR, b, "not a JSON object "
 				    "(it does not start with '{')");
 			b->started = 1;
 		}
 	}
-	utf8_scan(b, p, n);
-	b->last = p[n - 1];
-	b->row_len += (long long)n;
+	while (p < end) {
+		c = *p;
+		if (b->u8_need > 0) {
+			if (c == '\n')
+				break;
+			if (c < b->u8_lo || c > b->u8_hi)
+				utf8_fail(b, p - s + 1);
+			b->u8_lo = 0x80;
+			b->u8_hi = 0xbf;
+			b->u8_need--;
+			p++;
+			continue;
+		}
+		while (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (((w | (w - ASCII_LOW)) & HIGH_BITS) != 0)
+				break;
+			p += 8;
+		}
+		if (p == end || (c = *p) == '\n')
+			break;
+		p++;
+		if (c < 0x20)
+			die_line(EX_DATAERR, b, "byte %lld: control character "
+			    "0x%02x (it must be escaped)",
+			    b->row_len + (p - s), c);
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c < 0xe0 && p < end && (*p & 0xc0) == 0x80)
+			p++;
+		else
+			utf8_lead(b, c, p - s);
+	}
+	if (p > s) {
+		b->last = p[-1];
+		b->row_len += p - s;
+	}
+	return p;
 }
 
 static void
@@ -395,9 +402,7 @@ rows_feed(struct batcher *b, const unsigned char *p, size_t n)
 				span = p;
 			}
 		}
-		nl = memchr(p, '\n', (size_t)(end - p));
-		line_check(b, p, (size_t)((nl ? nl : end) - p));
-		if (nl == NULL)
+		if ((nl = line_scan(b, p, end)) == end)
 			break;
 		line_end(b);
 		len = b->row_len + 1;

@@ -1,0 +1,1 @@
+PKGS_pohoda-batch = libisal
