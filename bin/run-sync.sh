@@ -263,7 +263,7 @@ table_sync() {
 target_lookup() {
 	rc=0
 	out=$(step_run "" companies pohoda-extract -q -c "$config" \
-	    -e "$companies_query") || rc=$?
+	    -T companies -e "$companies_query") || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		table_fail "" companies pohoda-extract "$rc"
 		return 1
@@ -410,11 +410,29 @@ summary_log() {
 }
 
 report_failure() {
+	reported=1
 	_list=$(printf '%s' "$failures" | sed 's/^ //; s/;$//')
 	log ERROR run="$run" step=run status=failed failed="$_list"
 	pohoda-report -q -c "$config" -r "$run" -t "$first_fail" \
 	    -s "$first_step" -p "$first_prog" -x "${first_exit:-1}" \
 	    "run $run failed: $_list" || true
+}
+
+# on_exit: the driver exits 0 or 1 whatever failed; a run that stops on
+# an unexpected error is still logged and reported, once
+# shellcheck disable=SC2317 # run by the EXIT trap
+on_exit() {
+	_rc=$?
+	trap - EXIT
+	[ "$_rc" -eq 0 ] && exit 0
+	if [ -n "${rundir:-}" ] && [ -z "${reported:-}" ]; then
+		reported=1
+		log ERROR run="$run" step=run status=aborted exit="$_rc"
+		pohoda-report -q -c "$config" -r "$run" -p "$PROG" -x 1 \
+		    "run $run stopped by an unexpected error (exit $_rc)" ||
+		    true
+	fi
+	exit 1
 }
 
 # --- options and config ---------------------------------------------------
@@ -497,6 +515,11 @@ if [ -n "$plan" ]; then
 fi
 
 # --- the run ----------------------------------------------------------------
+
+rundir=
+reported=
+trap on_exit EXIT
+trap 'exit 1' HUP INT TERM
 
 mkdir -p "$spool"
 exec 9>> "$spool/.lock"

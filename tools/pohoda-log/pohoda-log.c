@@ -193,7 +193,11 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EX_USAGE;
 		}
-		rc = config_load(path, &cfg);
+		/* the key file is read by bq-upload, whose warnings reach
+		 * only the log; say it here too, where a person sees it */
+		if ((rc = config_load(path, &cfg)) == 0 && cfg.has_bigquery &&
+		    cfg.bq.credentials != NULL)
+			perm_warn(cfg.bq.credentials);
 		config_free(&cfg);
 		return rc == 0 ? 0 : EX_CONFIG;
 	}
