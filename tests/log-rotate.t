@@ -34,7 +34,10 @@ is "$rc" 0 "four concurrent writers finish"
 cd "$T" || exit 1
 total=$(cat sync.log sync.log.[0-9]* | wc -c)
 ok "$([ "$total" -gt 31457280 ]; echo $?)" "more than 30 MB was written ($total bytes)"
-old=$(ls sync.log.* 2>/dev/null | grep -c '^sync\.log\.[0-9][0-9]*$')
+old=0
+for f in sync.log.*; do
+	case $f in sync.log.[0-9]|sync.log.[0-9][0-9]) old=$((old + 1)) ;; esac
+done
 ok "$([ "$old" -ge 2 ] && [ "$old" -le 5 ]; echo $?)" \
     "the log rotated, keeping at most 5 older files ($old)"
 is "$(ls sync.log.6 2>/dev/null)" "" "no sixth older file"

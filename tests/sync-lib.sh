@@ -41,7 +41,7 @@ tds_start() {
 	printf 'pohoda_sync:%s\n' "$PASSWORD" > "$T/tds.users"
 	start_bg "$TOP/tests/servers/tds-server" --port 0 \
 	    --port-file "$T/tds.port" --db "$T/pohoda.sqlite" \
-	    --users "$T/tds.users" ${TDS_ARGS:-} "$@" \
+	    --users "$T/tds.users" ${TDS_ARGS:+$TDS_ARGS} "$@" \
 	    > "$T/tds.out" 2>&1
 	TDS_PID=$BG_PID
 	TDS_PORT=$(port_wait "$T/tds.port")
