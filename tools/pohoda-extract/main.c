@@ -2,6 +2,7 @@
  * pohoda-extract: run one query on SQL Server and write its rows as
  * NDJSON (plain or gzip'd), and a BigQuery schema for them.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -161,9 +162,12 @@ query_read(const struct opts *o, const char *src)
 static void
 config_get(const struct opts *o, struct config *cfg)
 {
-	const char	*path = o->config;
-	int		 rc;
+	const struct rlimit	 nocore = { 0, 0 };
+	const char		*path = o->config;
+	int			 rc;
 
+	/* the password must not end up in a core file */
+	setrlimit(RLIMIT_CORE, &nocore);
 	if (path == NULL)
 		path = getenv("POHODA_SYNC_CONFIG");
 	if (path == NULL || path[0] == '\0')
