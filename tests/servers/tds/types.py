@@ -210,7 +210,7 @@ def parse_type(decl, coll=None):
     try:
         if name in ('char', 'varchar', 'nchar', 'nvarchar', 'binary',
                     'varbinary'):
-            if args and args[0] == 'max':
+            if args and args[0] in ('max', '-1'):
                 if name in ('char', 'nchar', 'binary'):
                     return None
                 return SqlType(name, MAX, coll=coll)
