@@ -63,6 +63,8 @@ done
 is "$(gzip -dc "$T/all.ndjson.gz" | wc -l)" 1 "one physical line per row"
 is "$(jq -r 'map(.mode) | unique | join(",")' "$T/all.schema")" \
     NULLABLE "every field NULLABLE"
+is "$(jq -r '.[].name' "$T/all.schema" | grep -vc '^[A-Za-z_][A-Za-z0-9_]*$')" \
+    0 "every field name is BigQuery-safe"
 
 # names.tsv: keys of the NDJSON and names/descriptions of the schema
 sql "SELECT columns, want, why, query FROM names ORDER BY n" > "$T/names"

@@ -175,7 +175,7 @@ config_get(const struct opts *o, struct config *cfg)
 	if ((rc = config_load(path, cfg)) != 0)
 		exit(rc);
 	if (!cfg->has_mssql) {
-		fprintf(stderr, "%s: mssql: missing\n", path);
+		warnx("%s: mssql: missing", path);
 		exit(EX_CONFIG);
 	}
 }
