@@ -319,7 +319,7 @@ db_query(const char *sql)
 	if (batch_send("SET TEXTSIZE 2147483647") == -1)
 		return db.code;
 	while ((rc = dbresults(db.proc)) == SUCCEED)
-		while (dbnextrow(db.proc) != NO_MORE_ROWS && !db.code)
+		while (dbnextrow(db.proc) == REG_ROW)
 			;
 	if (db.code)
 		return db.code;
