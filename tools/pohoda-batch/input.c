@@ -5,7 +5,7 @@
  * The input is inflated with ISA-L's igzip, about three times as fast
  * as zlib: inflating is most of the work when members are copied.  It
  * checks each member's CRC-32 and length, and stops exactly at the end
- * of a member.  zlib reads a copy a second time (the rare case).
+ * of a member.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +36,7 @@ struct input {
 	long long	 member_in;	/* compressed bytes of it so far */
 	long long	 member_out;	/* NDJSON bytes of it so far */
 	int		 wait;		/* a short member was copied */
-	z_stream	 rz;		/* a second reading of a copy */
-	int		 rz_ready;
+	struct inflate_state *rz;	/* a second reading of a copy */
 	unsigned char	*rbuf;
 };
 
@@ -65,8 +64,7 @@ input_close(struct input *in)
 {
 	if (in->fd != STDIN_FILENO)
 		close(in->fd);
-	if (in->rz_ready)
-		inflateEnd(&in->rz);
+	free(in->rz);
 	free(in->z);
 	EVP_MD_CTX_free(in->md);
 	free(in->buf);
@@ -126,16 +124,16 @@ copy_reread(struct input *in, struct batcher *b)
 	int		rc;
 
 	copy_take(b);
-	if (!in->rz_ready) {
+	if (in->rz == NULL) {
 		in->rbuf = xmalloc(REREAD_SIZE);
-		if (inflateInit2(&in->rz, 15 + 16) != Z_OK)
-			die(EX_FAILURE, "inflateInit failed");
-		in->rz_ready = 1;
-	} else if (inflateReset(&in->rz) != Z_OK)
-		die(EX_FAILURE, "inflateReset failed");
-	in->rz.avail_in = 0;
+		in->rz = xmalloc(sizeof(*in->rz));
+		isal_inflate_init(in->rz);
+	} else
+		isal_inflate_reset(in->rz);
+	in->rz->crc_flag = ISAL_GZIP;
+	in->rz->avail_in = 0;
 	while (got < want) {
-		if (in->rz.avail_in == 0) {
+		if (in->rz->avail_in == 0) {
 			n = pread(b->old.fd, in->rbuf, REREAD_SIZE, off);
 			if (n == -1 && errno == EINTR)
 				continue;
@@ -143,16 +141,16 @@ copy_reread(struct input *in, struct batcher *b)
 				die(EX_FAILURE, "%s: %s", b->old.tmp, n == 0 ?
 				    "shorter than written" : strerror(errno));
 			off += n;
-			in->rz.next_in = in->rbuf;
-			in->rz.avail_in = (uInt)n;
+			in->rz->next_in = in->rbuf;
+			in->rz->avail_in = (uint32_t)n;
 		}
-		in->rz.next_out = in->out;
-		in->rz.avail_out = want - got < OUT_SIZE ?
-		    (uInt)(want - got) : OUT_SIZE;
-		rc = inflate(&in->rz, Z_NO_FLUSH);
-		made = (size_t)(in->rz.next_out - in->out);
-		if ((rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) ||
-		    (rc == Z_STREAM_END && got + (long long)made < want))
+		in->rz->next_out = in->out;
+		in->rz->avail_out = want - got < OUT_SIZE ?
+		    (uint32_t)(want - got) : OUT_SIZE;
+		rc = isal_inflate(in->rz);
+		made = (size_t)(in->rz->next_out - in->out);
+		if (rc < 0 || (made == 0 &&
+		    in->rz->block_state == ISAL_BLOCK_FINISH))
 			die(EX_FAILURE, "%s: reading the copy again failed",
 			    b->old.tmp);
 		got += (long long)made;
