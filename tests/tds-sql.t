@@ -70,6 +70,9 @@ q "COALESCE, NULLIF, ISNULL, LEN" \
 q "CAST AS DATE, DATEADD, DATEDIFF" \
 "SELECT CAST(Datum AS DATE), DATEDIFF(day, '2024-02-28', Datum), DATEADD(day, 1, Datum) FROM FA WHERE ID = 2" \
 "Feb 28 2024 12:00AM	0	Feb 29 2024 12:00AM"
+q "DATEADD(month) keeps the day or clamps it to the month's end" \
+"SELECT DATEADD(month, 1, '2024-01-31'), DATEADD(year, -1, '2024-02-29 10:00:00.003'), DATEADD(quarter, 1, Datum) FROM FA WHERE ID = 3" \
+"Feb 29 2024 12:00AM	Feb 28 2023 10:00AM	Mar 31 2024 11:59PM"
 q "money arithmetic and CAST to decimal" \
 "SELECT Kc * 2, CAST(Kc AS decimal(10,1)) FROM FA WHERE ID = 1" \
 "2469.1200	1234.6"

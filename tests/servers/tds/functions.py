@@ -244,17 +244,10 @@ def translate_function(tr, name, inner, tok):
         part = datepart_name(args[0])
         n, nt = tr.expr(args[1])
         x, xt = tr.expr(args[2])
-        unit = {'year': 'years', 'quarter': 'months', 'month': 'months',
-                'dayofyear': 'days', 'day': 'days', 'week': 'days',
-                'weekday': 'days', 'hour': 'hours', 'minute': 'minutes',
-                'second': 'seconds', 'millisecond': 'seconds'}[part]
-        mul = {'quarter': '3 * ', 'week': '7 * ',
-               'millisecond': '0.001 * '}.get(part, '')
         rt = xt if xt is not None and xt.name in (
             'date', 'datetime', 'smalldatetime', 'datetime2',
             'datetimeoffset', 'time') else SqlType('datetime')
-        return "strftime(%s, %s, (%s(%s)) || ' %s')" % (
-            DT_FMT, x, mul, n, unit), rt
+        return "tds_dateadd('%s', %s, %s)" % (part, n, x), rt
     if name in ('DATEDIFF', 'DATEDIFF_BIG'):
         if len(args) != 3:
             raise err_args(name, 3)
@@ -360,3 +353,36 @@ def datediff_sql(part, a, b):
     return '(CAST(floor(round(julianday(%s) * 86400) / %d) AS INTEGER) - ' \
         'CAST(floor(round(julianday(%s) * 86400) / %d) AS INTEGER))' % (
             b, div, a, div)
+
+
+def dateadd(part, n, x):
+    """SQL Server's DATEADD on canonical text (a SQLite function): months
+    and years keep the day, clamped to the month's last day."""
+    import calendar
+    import datetime
+    from .types import parse_datetime, ORD0
+    if n is None or x is None:
+        return None
+    days, secs, ns, off = parse_datetime(x, 'datetime')
+    if days is None:
+        days = datetime.date(1900, 1, 1).toordinal() - ORD0
+    d = datetime.date.fromordinal(days + ORD0)
+    t = datetime.datetime(d.year, d.month, d.day) + datetime.timedelta(
+        seconds=secs, microseconds=ns // 1000)
+    n = int(n)
+    if part in ('year', 'quarter', 'month'):
+        months = n * {'year': 12, 'quarter': 3, 'month': 1}[part]
+        k = t.year * 12 + t.month - 1 + months
+        y, m = divmod(k, 12)
+        if not 1 <= y <= 9999:
+            raise ValueError('DATEADD overflow')
+        t = t.replace(year=y, month=m + 1, day=min(
+            t.day, calendar.monthrange(y, m + 1)[1]))
+    else:
+        sec = {'dayofyear': 86400, 'day': 86400, 'weekday': 86400,
+               'week': 7 * 86400, 'hour': 3600, 'minute': 60,
+               'second': 1, 'millisecond': 0.001}[part]
+        t = t + datetime.timedelta(seconds=n * sec)
+    return '%04d-%02d-%02d %02d:%02d:%02d.%03d' % (
+        t.year, t.month, t.day, t.hour, t.minute, t.second,
+        t.microsecond // 1000)

@@ -55,6 +55,8 @@ def open_db(path, writable):
         apsw.SQLITE_OPEN_READONLY)
     db = apsw.Connection(path, flags=flags)
     db.collationneeded(collation_needed)
+    from .functions import dateadd
+    db.createscalarfunction('tds_dateadd', dateadd, 3)
     db.setbusytimeout(5000)
     return db
 
