@@ -187,7 +187,8 @@ conf_write(const struct config *cfg, char *path, size_t size)
 		    cfg->path);
 		return -1;
 	}
-	if ((fd = memfd_create("pohoda-extract-freetds.conf", 0)) == -1) {
+	if ((fd = memfd_create("pohoda-extract-freetds.conf",
+	    MFD_CLOEXEC)) == -1) {
 		fprintf(stderr, "%s: memfd_create: %s\n", PROG,
 		    strerror(errno));
 		return -1;
