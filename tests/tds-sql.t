@@ -73,6 +73,13 @@ q "CAST AS DATE, DATEADD, DATEDIFF" \
 q "DATEADD(month) keeps the day or clamps it to the month's end" \
 "SELECT DATEADD(month, 1, '2024-01-31'), DATEADD(year, -1, '2024-02-29 10:00:00.003'), DATEADD(quarter, 1, Datum) FROM FA WHERE ID = 3" \
 "Feb 29 2024 12:00AM	Feb 28 2023 10:00AM	Mar 31 2024 11:59PM"
+q "OUTER APPLY (SELECT TOP 1 ...): latest row per parent, NULL if none" \
+"SELECT a.ID, x.Cislo, x.K FROM AD a OUTER APPLY (SELECT TOP 1 f.Cislo, f.Kc AS K FROM [S].[D].dbo.FA f WHERE f.RefAD = a.ID ORDER BY f.ID DESC) x ORDER BY a.ID" \
+"10	FV003	0.0000
+11	FV002	-0.0100"
+q "CROSS APPLY drops parents without a row" \
+"SELECT a.ID FROM AD a CROSS APPLY (SELECT TOP (1) f.ID FROM FA f WHERE f.RefAD = a.ID AND f.ID > 2) x" \
+"10"
 q "money arithmetic and CAST to decimal" \
 "SELECT Kc * 2, CAST(Kc AS decimal(10,1)) FROM FA WHERE ID = 1" \
 "2469.1200	1234.6"

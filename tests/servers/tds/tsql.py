@@ -75,6 +75,12 @@ class Group:
         return False
 
 
+def apply_error():
+    return SqlError(102, "Incorrect syntax near 'APPLY' (the test server "
+                    "supports CROSS/OUTER APPLY only as (SELECT TOP 1 ... "
+                    "FROM one table ...) alias).", cls=15)
+
+
 def syntax_error(near, line=1):
     return SqlError(102, "Incorrect syntax near '%s'." % near, state=1,
                     cls=15)
@@ -648,10 +654,16 @@ class Translator:
             if low == 'option' and i + 1 < n and items[i + 1].kind == 'group':
                 i += 2
                 continue
+            if low in ('cross', 'outer') and i + 1 < n and \
+                    items[i + 1].kw('apply'):
+                out.append(self.apply(items, i, low == 'outer'))
+                i += 3
+                if i < n and items[i].kw('as'):
+                    i += 1
+                i += 1
+                continue
             if low in ('apply',):
-                raise SqlError(102, "Incorrect syntax near 'APPLY' (CROSS/"
-                               "OUTER APPLY is not supported by the test "
-                               "server).", cls=15)
+                raise apply_error()
             if low in ('pivot', 'unpivot', 'merge'):
                 raise syntax_error(t.value, t.line)
             if low in ('from', 'join') and i + 1 < n:
@@ -713,6 +725,53 @@ class Translator:
         if limit is not None:
             out.append('LIMIT ' + limit)
         return join_sql(out)
+
+    def apply(self, items, i, outer):
+        """CROSS/OUTER APPLY (SELECT TOP 1 list FROM table [alias] [WHERE
+        ...] [ORDER BY ...]) x  ->  [LEFT] JOIN (SELECT rowid, list FROM
+        table alias) x ON x.rowid = (SELECT alias.rowid FROM table alias
+        WHERE ... ORDER BY ... LIMIT 1).  SQLite has no LATERAL join; this
+        covers the usual "latest row per parent" use."""
+        k = i + 2
+        if k >= len(items) or items[k].kind != 'group':
+            raise apply_error()
+        j = k + 1
+        if j < len(items) and items[j].kw('as'):
+            j += 1
+        if j >= len(items) or items[j].kind not in ('ident', 'bracket',
+                                                    'dq'):
+            raise apply_error()
+        alias = items[j].value
+        g = items[k].items
+        if len(g) < 6 or not g[0].kw('select') or not g[1].kw('top'):
+            raise apply_error()
+        top = g[2].items if g[2].kind == 'group' else [g[2]]
+        if len(top) != 1 or top[0].kind != 'num' or top[0].text != '1':
+            raise apply_error()
+        f = next((x for x, t in enumerate(g) if t.kw('from')), None)
+        if f is None or f + 1 >= len(g):
+            raise apply_error()
+        sub = Translator(self.schema, self.env)
+        sub.aliases = dict(self.aliases)
+        sub.tables = list(self.tables)
+        tab_out = []
+        r = sub.table_ref(g, f + 1, tab_out)
+        if r < len(g) and not g[r].kw('where', 'order'):
+            raise apply_error()     # joins inside the APPLY
+        inner_alias = tab_out[-1]
+        rest = sub.seq(g[r:])
+        sub2 = Translator(self.schema, self.env)
+        sub2.aliases = dict(sub.aliases)
+        sub2.tables = list(sub.tables)
+        body = sub2.seq([g[0]] + g[3:r])
+        assert body.startswith('SELECT ')
+        derived = 'SELECT %s.rowid AS __tds_rid, %s' % (inner_alias,
+                                                          body[7:])
+        scalar = 'SELECT %s.rowid FROM %s %s LIMIT 1' % (
+            inner_alias, ' '.join(tab_out), rest)
+        self.aliases.pop(alias.lower(), None)
+        return '%sJOIN (%s) %s ON %s.__tds_rid = (%s)' % (
+            'LEFT ' if outer else '', derived, bt(alias), bt(alias), scalar)
 
     def hint_group(self, g):
         words = [t.value.lower() for t in g.items if t.kind == 'ident']
