@@ -24,8 +24,10 @@ struct level {
 	unsigned char	cte;		/* a CTE's body */
 };
 
+/* what an edit inserts: " WITH" before a legacy hint list, or the
+ * prefix that a name of one, two or three parts needs */
 enum {
-	EDIT_WITH = 0,		/* then: the prefix for 1, 2, 3 parts */
+	EDIT_WITH = 0,
 	EDIT_PRE1, EDIT_PRE2, EDIT_PRE3
 };
 
@@ -45,7 +47,7 @@ struct rewriter {
 	struct edit		*ed;
 	size_t			 ned, edcap;
 	size_t			 cte_paren;	/* next CTE body's ( */
-	size_t			 not_table;	/* DELETE FROM x */
+	size_t			 not_table;	/* DELETE/FETCH FROM */
 	size_t			 delete_depth;	/* DELETE's level */
 	const char		*text[4];	/* what each edit inserts */
 	int			 nomem;
@@ -128,29 +130,66 @@ edit_add(struct rewriter *rw, size_t off, int what)
 	rw->ned++;
 }
 
+/* cte_insert: put name token I into the open-addressing table, whose
+ * slots hold a token index + 1 (0: empty) */
+static void
+cte_insert(struct rewriter *rw, size_t i)
+{
+	size_t	mask = rw->ctecap - 1, h;
+
+	h = tsql_ident_hash(rw->s, &rw->tok[i]) & mask;
+	while (rw->cte[h] != 0)
+		h = (h + 1) & mask;
+	rw->cte[h] = i + 1;
+}
+
+/* cte_add: a CTE name comes into scope; a hash table keeps a statement
+ * with many CTEs and many tables from taking quadratic time */
 static void
 cte_add(struct rewriter *rw, size_t i)
 {
-	size_t	*cte;
+	size_t	*old = rw->cte, oldcap = rw->ctecap, n;
 
-	if ((cte = grow(rw->cte, rw->ncte, &rw->ctecap, sizeof(*cte))) ==
-	    NULL) {
-		rw->nomem = 1;
-		return;
+	if ((rw->ncte + 1) * 2 > rw->ctecap) {
+		rw->ctecap = oldcap ? oldcap * 2 : 16;
+		if (rw->ctecap > SIZE_MAX / sizeof(*rw->cte) ||
+		    (rw->cte = calloc(rw->ctecap, sizeof(*rw->cte))) == NULL) {
+			rw->cte = old;
+			rw->ctecap = oldcap;
+			rw->nomem = 1;
+			return;
+		}
+		for (n = 0; n < oldcap; n++)
+			if (old[n] != 0)
+				cte_insert(rw, old[n] - 1);
+		free(old);
 	}
-	rw->cte = cte;
-	rw->cte[rw->ncte++] = i;
+	cte_insert(rw, i);
+	rw->ncte++;
 }
 
 static int
 cte_find(const struct rewriter *rw, size_t i)
 {
-	size_t	n;
+	size_t	mask = rw->ctecap - 1, h;
 
-	for (n = 0; n < rw->ncte; n++)
-		if (tsql_ident_eq(rw->s, &rw->tok[rw->cte[n]], &rw->tok[i]))
+	if (rw->ncte == 0)
+		return 0;
+	h = tsql_ident_hash(rw->s, &rw->tok[i]) & mask;
+	for (; rw->cte[h] != 0; h = (h + 1) & mask)
+		if (tsql_ident_eq(rw->s, &rw->tok[rw->cte[h] - 1],
+		    &rw->tok[i]))
 			return 1;
 	return 0;
+}
+
+/* cte_clear: a statement ends and its CTE names with it */
+static void
+cte_clear(struct rewriter *rw)
+{
+	free(rw->cte);
+	rw->cte = NULL;
+	rw->ncte = rw->ctecap = 0;
 }
 
 /* cte_header: NAME [(COLUMNS)] AS ( at I registers NAME and returns the
@@ -395,8 +434,8 @@ statement_end(struct rewriter *rw)
 
 	lv->in_from = 0;
 	lv->selected = 0;
-	if (rw->depth == 0)
-		rw->ncte = 0;
+	if (rw->depth == 0 && rw->ncte > 0)
+		cte_clear(rw);
 }
 
 static size_t

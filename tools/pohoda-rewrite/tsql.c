@@ -592,6 +592,20 @@ tsql_ident_eq(const char *s, const struct tsql_token *a,
 	return 1;
 }
 
+uint32_t
+tsql_ident_hash(const char *s, const struct tsql_token *t)
+{
+	struct ident_iter	it;
+	uint32_t		h = 2166136261u;
+	int			c;
+
+	/* FNV-1a over what tsql_ident_eq compares */
+	ident_start(&it, s, t);
+	while ((c = ident_next(&it)) != -1)
+		h = (h ^ (uint32_t)c) * 16777619u;
+	return h;
+}
+
 int
 tsql_regular_ident(const char *name)
 {

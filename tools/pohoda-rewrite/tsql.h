@@ -71,6 +71,8 @@ void	tsql_position(const char *, size_t, size_t *, size_t *);
  * removed, ASCII letters compared without case) */
 int	tsql_ident_eq(const char *, const struct tsql_token *,
 	    const struct tsql_token *);
+/* tsql_ident_hash: a hash that agrees with tsql_ident_eq */
+uint32_t tsql_ident_hash(const char *, const struct tsql_token *);
 /* tsql_regular_ident: NAME can stand bare (no quotes needed) */
 int	tsql_regular_ident(const char *);
 
