@@ -13,6 +13,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
+.DEFAULT_GOAL := all
 BUILD ?= build
 OBJ = $(BUILD)/obj
 ifeq ($(BUILD),build)

@@ -295,7 +295,7 @@ config_load(const char *path, struct config *c)
 	c->dir = path_dir(path);
 	if ((text = file_read(path, CONFIG_MAX, &len)) == NULL) {
 		warn("%s", path);
-		return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
+		return EX_CONFIG;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	explicit_bzero(text, len);

@@ -55,7 +55,7 @@ struct config {
 /*
  * config_load: read and check PATH.  On failure it prints
  * "PATH: key.path: what is wrong" on stderr and returns EX_CONFIG (or
- * EX_NOINPUT for a missing file); 0 on success.
+ * for an unreadable file too); 0 on success.
  */
 int	config_load(const char *, struct config *);
 void	config_defaults(struct config *);
