@@ -54,8 +54,8 @@ struct config {
 
 /*
  * config_load: read and check PATH.  On failure it prints
- * "PATH: key.path: what is wrong" on stderr and returns EX_CONFIG (or
- * for an unreadable file too); 0 on success.
+ * "PATH: key.path: what is wrong" on stderr and returns EX_CONFIG (for
+ * a missing or unreadable file too); 0 on success.
  */
 int	config_load(const char *, struct config *);
 void	config_defaults(struct config *);
