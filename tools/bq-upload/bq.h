@@ -23,6 +23,13 @@ void	fatal(int, const char *, ...)
 void	progress_clear(void);
 
 /* http.c */
+struct http_part {			/* a piece of a request body */
+	const char	*mem;		/* from memory, */
+	int		 fd;		/* or from this file */
+	long long	 off;		/* at this offset */
+	size_t		 len;
+};
+
 struct http_req {
 	const char	*method;	/* GET, POST, PUT, DELETE */
 	const char	*url;
@@ -30,6 +37,8 @@ struct http_req {
 	const char	*extra;		/* one more header, or NULL */
 	const void	*body;
 	size_t		 len;
+	const struct http_part *parts;	/* instead of body, streamed */
+	size_t		 nparts;
 	int		 auth;		/* send the access token */
 	const char	*what;		/* names the call in messages */
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
@@ -150,6 +151,47 @@ body_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* a body streamed from its parts, so that a batch of any size costs no
+ * memory; every attempt starts reading from the beginning again */
+struct reader {
+	const struct http_part	*p;
+	size_t			 n, i, done;
+};
+
+static size_t
+body_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct reader		*rd = arg;
+	const struct http_part	*p;
+	size_t			 want = size * nitems, got = 0, k;
+	ssize_t			 r;
+
+	while (got < want && rd->i < rd->n) {
+		p = &rd->p[rd->i];
+		k = p->len - rd->done < want - got ? p->len - rd->done :
+		    want - got;
+		if (k == 0) {
+			rd->i++;
+			rd->done = 0;
+			continue;
+		}
+		if (p->mem != NULL)
+			memcpy(buf + got, p->mem + rd->done, k);
+		else {
+			r = pread(p->fd, buf + got, k,
+			    (off_t)(p->off + (long long)rd->done));
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return CURL_READFUNC_ABORT;
+			k = (size_t)r;
+		}
+		rd->done += k;
+		got += k;
+	}
+	return got;
+}
+
 static char *
 header_value(char *p, size_t len, size_t skip)
 {
@@ -272,8 +314,10 @@ headers_free(struct curl_slist *h)
 
 static void
 curl_setup(const struct http_req *q, struct http_resp *r,
-    struct curl_slist *h)
+    struct curl_slist *h, struct reader *rd)
 {
+	size_t	i, total = 0;
+
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_URL, q->url);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_errbuf);
@@ -292,7 +336,21 @@ curl_setup(const struct http_req *q, struct http_resp *r,
 		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(q->method, "DELETE") == 0)
 		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-	else {
+	else if (q->parts != NULL) {
+		memset(rd, 0, sizeof(*rd));
+		rd->p = q->parts;
+		rd->n = q->nparts;
+		for (i = 0; i < q->nparts; i++)
+			total += q->parts[i].len;
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(curl, CURLOPT_READFUNCTION, body_read);
+		curl_easy_setopt(curl, CURLOPT_READDATA, rd);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)total);
+		if (strcmp(q->method, "POST") != 0)
+			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
+			    q->method);
+	} else {
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS,
 		    q->body != NULL ? q->body : "");
@@ -312,6 +370,7 @@ int
 http_once(const struct http_req *q, struct http_resp *r)
 {
 	struct curl_slist	*h;
+	struct reader		 rd;
 	CURLcode		 cc;
 	char			 err[512], buf[256];
 
@@ -319,7 +378,7 @@ http_once(const struct http_req *q, struct http_resp *r)
 	if (url_check(q->url, err, sizeof(err)) == -1)
 		fatal(EX_CONFIG, "%s: %s", q->what, err);
 	h = headers_make(q);
-	curl_setup(q, r, h);
+	curl_setup(q, r, h, &rd);
 	curl_errbuf[0] = '\0';
 	cc = curl_easy_perform(curl);
 	/* libcurl keeps the header list by reference only */

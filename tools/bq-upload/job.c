@@ -5,6 +5,8 @@
  * duplicate) is never an error here: it is read back with jobs.get, so
  * a retried insert cannot load a batch twice.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -398,29 +400,6 @@ job_rows(json_t *job)
 	return -1;
 }
 
-/* file_slice: LEN bytes of PATH at OFF into BUF */
-static void
-file_slice(const char *path, char *buf, size_t len, long long off)
-{
-	ssize_t	 n;
-	size_t	 got = 0;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		fatal(EX_FAILURE, "%s: %s", path, strerror(errno));
-	while (got < len) {
-		n = pread(fd, buf + got, len - got, (off_t)(off + got));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			fatal(EX_DATAERR, "%s: %s", path, n == 0 ?
-			    "shorter than the manifest says" :
-			    strerror(errno));
-		got += (size_t)n;
-	}
-	close(fd);
-}
-
 static void
 boundary_make(char out[33])
 {
@@ -433,43 +412,35 @@ boundary_make(char out[33])
 }
 
 static json_t *
-load_multipart(const struct bq *b, json_t *meta, const char *path,
-    long long size)
+load_multipart(const struct bq *b, json_t *meta, int fd, long long size)
 {
 	struct http_req		 q;
 	struct http_resp	 r = { .range_last = -1 };
+	struct http_part	 parts[3];
 	json_t			*j;
-	char			 bnd[33], *url, *m, *head, *tail, *buf;
-	char			*ctype;
-	size_t			 hl, tl;
+	char			 bnd[33], *url, *m, *head, *tail, *ctype;
 
-	m = json_text(meta);
-	/* the head's length does not depend on which boundary is used */
+	/* 128 random bits: the data will not hold the boundary */
 	boundary_make(bnd);
-	head = xasprintf("--%s\r\nContent-Type: application/json; "
-	    "charset=UTF-8\r\n\r\n%s\r\n--%s\r\nContent-Type: "
-	    "application/octet-stream\r\n\r\n", bnd, m, bnd);
-	hl = strlen(head);
-	free(head);
-	buf = xmalloc(hl + (size_t)size + 64);
-	file_slice(path, buf + hl, (size_t)size, 0);
-	do
-		boundary_make(bnd);
-	while (memmem(buf + hl, (size_t)size, bnd, 32) != NULL);
+	m = json_text(meta);
 	head = xasprintf("--%s\r\nContent-Type: application/json; "
 	    "charset=UTF-8\r\n\r\n%s\r\n--%s\r\nContent-Type: "
 	    "application/octet-stream\r\n\r\n", bnd, m, bnd);
 	tail = xasprintf("\r\n--%s--\r\n", bnd);
-	tl = strlen(tail);
-	memcpy(buf, head, hl);
-	memcpy(buf + hl + size, tail, tl);
+	memset(parts, 0, sizeof(parts));
+	parts[0].mem = head;
+	parts[0].len = strlen(head);
+	parts[1].fd = fd;
+	parts[1].len = (size_t)size;
+	parts[2].mem = tail;
+	parts[2].len = strlen(tail);
 	ctype = xasprintf("multipart/related; boundary=%s", bnd);
 	url = xasprintf("%s/upload/bigquery/v2/projects/%s/jobs?"
 	    "uploadType=multipart", b->api, b->project_esc);
 	req_init(&q, "POST", url, "jobs.insert (multipart upload)");
 	q.ctype = ctype;
-	q.body = buf;
-	q.len = hl + (size_t)size + tl;
+	q.parts = parts;
+	q.nparts = 3;
 	http_call(&q, &r);
 	if (r.status == 409)
 		j = job_existing(b, meta);
@@ -482,7 +453,6 @@ load_multipart(const struct bq *b, json_t *meta, const char *path,
 	free(ctype);
 	free(tail);
 	free(head);
-	free(buf);
 	free(m);
 	return j;
 }
@@ -496,6 +466,7 @@ struct session {
 	const struct bq	*b;
 	json_t		*meta;
 	const char	*path;
+	int		 fd;
 	long long	 size;
 	struct jobstate	*st;
 	const char	*updir, *name;
@@ -579,13 +550,14 @@ session_start(struct session *s)
 }
 
 static enum probe
-chunk_put(struct session *s, char *buf, size_t chunk, struct http_resp *r,
+chunk_put(struct session *s, size_t chunk, struct http_resp *r,
     long long *off)
 {
-	struct http_req	 q;
-	char		*range;
-	size_t		 n;
-	int		 rc;
+	struct http_req		 q;
+	struct http_part	 part;
+	char			*range;
+	size_t			 n;
+	int			 rc;
 
 	/* a server that has every byte answers the status probe with the
 	 * job; one that says so but does not is asked again, later */
@@ -598,11 +570,14 @@ chunk_put(struct session *s, char *buf, size_t chunk, struct http_resp *r,
 	else
 		range = xasprintf("Content-Range: bytes %lld-%lld/%lld", *off,
 		    *off + (long long)n - 1, s->size);
-	file_slice(s->path, buf, n, *off);
+	memset(&part, 0, sizeof(part));
+	part.fd = s->fd;
+	part.off = *off;
+	part.len = n;
 	req_init(&q, "PUT", s->st->session, "resumable upload");
 	q.extra = range;
-	q.body = buf;
-	q.len = n;
+	q.parts = &part;
+	q.nparts = 1;
 	rc = http_once(&q, r);
 	free(range);
 	if (rc == -1)
@@ -627,11 +602,10 @@ load_resumable(struct session *s)
 	long long		 off = 0;
 	int			 restarts = 0;
 	size_t			 chunk;
-	char			*buf, err[512];
+	char			 err[512];
 
-	chunk = (size_t)env_long("BQ_UPLOAD_CHUNK_BYTES", 16 * CHUNK_UNIT,
+	chunk = (size_t)env_long("BQ_UPLOAD_CHUNK_BYTES", 32 * CHUNK_UNIT,
 	    CHUNK_UNIT, 1L << 30) / CHUNK_UNIT * CHUNK_UNIT;
-	buf = xmalloc(chunk);
 	backoff_start(&bo);
 	if (s->st->session != NULL)
 		p = session_probe(s, &r, &off);
@@ -653,7 +627,7 @@ load_resumable(struct session *s)
 			p = P_OFFSET;
 		}
 		if (p == P_OFFSET) {
-			p = chunk_put(s, buf, chunk, &r, &off);
+			p = chunk_put(s, chunk, &r, &off);
 			if (p == P_OFFSET)
 				backoff_start(&bo);	/* it moved on */
 			continue;
@@ -666,7 +640,6 @@ load_resumable(struct session *s)
 		p = session_probe(s, &r, &off);
 	}
 	resp_free(&r);
-	free(buf);
 	return s->job;
 }
 
@@ -680,19 +653,33 @@ load_send(const struct bq *b, json_t *meta, const char *path,
     long long size, struct jobstate *st, const char *updir,
     const char *name)
 {
-	struct session	s;
-	long		max;
+	struct session	 s;
+	struct stat	 sb;
+	json_t		*job;
+	long		 max;
+	int		 fd;
 
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1)
+		fatal(EX_DATAERR, "%s: %s", path, strerror(errno));
+	if (sb.st_size != size)
+		fatal(EX_DATAERR, "%s: changed since it was checked", path);
 	max = env_long("BQ_UPLOAD_MULTIPART_MAX", 5L << 20, 0, 1L << 30);
-	if (size <= max && st->session == NULL)
-		return load_multipart(b, meta, path, size);
+	if (size <= max && st->session == NULL) {
+		job = load_multipart(b, meta, fd, size);
+		close(fd);
+		return job;
+	}
 	memset(&s, 0, sizeof(s));
 	s.b = b;
 	s.meta = meta;
 	s.path = path;
+	s.fd = fd;
 	s.size = size;
 	s.st = st;
 	s.updir = updir;
 	s.name = name;
-	return load_resumable(&s);
+	job = load_resumable(&s);
+	close(fd);
+	return job;
 }
