@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 22
+plan 25
 
 "$BIN/bq-upload" -h > "$T/out" 2>&1
 is "$?" 0 "-h exits 0"
@@ -67,3 +67,23 @@ sys.exit(not (t["numRows"] == "0" and
 ok $? "EMPTY exists with 0 rows and the schema's fields"
 table_exists EMPTY__staging
 isnt "$?" 0 "and its staging table is gone"
+
+# a batch set cut by pohoda-batch itself (the spool layout: the schema
+# next to the batches folder)
+"$UP/make-batches" --rows 123 --batch 1000 --seed 5 "$T/src"
+zcat "$T/src/batches/00001.ndjson.gz" | gzip > "$T/all.ndjson.gz"
+mkdir -p "$T/spool/FB"
+cp "$T/src/schema.json" "$T/spool/FB/schema.json"
+if [ -x "$BIN/pohoda-batch" ]; then
+	"$BIN/pohoda-batch" -q -n 20 -o "$T/spool/FB/batches" "$T/all.ndjson.gz"
+	upload -t FB "$T/spool/FB/batches"
+	is "$?" 0 "a set cut by pohoda-batch: exit 0"
+	table_rows FB > "$T/got"
+	set_rows "$T/src/batches" > "$T/want"
+	files_eq "$T/got" "$T/want" "FB holds exactly the rows given to pohoda-batch"
+	is "$(double_loads FB)" "" "and each of its 7 batches once"
+else
+	skip "no pohoda-batch in $BIN"
+	skip "no pohoda-batch in $BIN"
+	skip "no pohoda-batch in $BIN"
+fi
