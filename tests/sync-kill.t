@@ -1,14 +1,20 @@
 #!/bin/sh
 # sync-kill.t: SIGKILL the driver and everything it started at 30 seeded
-# random moments across a run; each time the next run-sync.sh resumes
-# and ends with every table holding exactly its query's rows, none twice.
+# random moments across a run (companies lookup, rewrite, extract, batch,
+# upload, bookkeeping); each time the next run-sync.sh resumes and ends
+# with every table holding exactly its query's rows, none twice.
 # shellcheck disable=SC2086 # $tables is a list of names
 . tests/lib.sh
+# two of the queries keep each round short; a small batch size gives
+# the kills many batches to land among
+SQL_DIR=$T/sql
 . tests/sync-lib.sh
 KILLS=${SYNC_KILLS:-30}
 SEED=${SYNC_SEED:-20261203}
 
-sync_setup 1 40 || { echo "Bail out! servers did not start"; exit 1; }
+mkdir -p "$SQL_DIR"
+cp "$TOP/sql/PH.sql" "$TOP/sql/SKPP.sql" "$SQL_DIR/"
+sync_setup 1 20 || { echo "Bail out! servers did not start"; exit 1; }
 tables=$(sync_tables)
 
 # an uninterrupted run first: how long a run takes
