@@ -7,7 +7,7 @@
 . tests/upload/lib.sh
 
 TRIALS=${TRIALS:-20}
-plan $((TRIALS * 4))
+plan $((TRIALS * 4 + 2))
 
 bq_start --seed 0
 "$UP/make-batches" --rows 40 --batch 10 --seed 21 "$T/small"
@@ -49,3 +49,17 @@ for ms in $delays; do
 	table_exists K__staging
 	isnt "$?" 0 "trial $k: no staging table left"
 done
+
+# what the reruns met: jobs that already existed (409, read back with
+# jobs.get) and resumable sessions picked up where they stopped (status
+# probes: this server injected no faults, so nothing else sends them)
+"$PY" -c 'import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+dup = [r for r in recs if r["status"] == 409]
+probe = [r for r in recs if r["method"] == "PUT" and r["bytes_in"] == 0]
+print(len(dup), len(probe))' "$T/bq/requests.log" > "$T/seen"
+read -r dups probes < "$T/seen"
+test "$dups" -ge 1
+ok $? "some reruns found their job already there ($dups times 409)"
+test "$probes" -ge 1
+ok $? "some reruns resumed an upload session ($probes status probes)"
