@@ -211,8 +211,10 @@ main(int argc, char **argv)
 	if (fields_join(fields, sizeof(fields), argc - 1, argv + 1) == -1)
 		return EX_USAGE;
 
-	if ((rc = config_quiet_load(path, &cfg, quiet)) != 0)
+	if ((rc = config_quiet_load(path, &cfg, quiet)) != 0) {
+		config_free(&cfg);
 		return EX_CONFIG;
+	}
 	log_init(&cfg, verbose);
 	log_ident(name, pid);
 

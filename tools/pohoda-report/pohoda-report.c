@@ -488,14 +488,17 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	if ((rc = config_load(path, &cfg)) != 0)
-		return EX_CONFIG;
-	if (cfg.sentry.dsn == NULL || cfg.sentry.dsn[0] == '\0')
-		return 0;	/* reporting is off */
+	if ((rc = config_load(path, &cfg)) != 0 ||
+	    cfg.sentry.dsn == NULL || cfg.sentry.dsn[0] == '\0') {
+		config_free(&cfg);	/* no DSN: reporting is off */
+		return rc == 0 ? 0 : EX_CONFIG;
+	}
 	if ((rc = dsn_parse(cfg.sentry.dsn, &d)) != 0) {
 		warnx("%s: sentry.dsn: %s", path, rc == -1 ? "expected "
 		    "PROTOCOL://KEY@HOST[:PORT][/PATH]/PROJECT" :
 		    "plain http is allowed only for a loopback host");
+		dsn_free(&d);
+		config_free(&cfg);
 		return EX_CONFIG;
 	}
 	log_init(&cfg, verbose);
