@@ -240,7 +240,11 @@ table_sync() {
 			table_fail "$t" upload bq-upload "$rc"
 			return 1
 		fi
-		step_ok "$t" upload "$s0"
+		read -r rows bytes batches <<-EOF
+		$(manifest_totals "$d/batches")
+		EOF
+		step_ok "$t" upload "$s0" rows="${rows:-0}" \
+		    batches="${batches:-0}"
 	fi
 
 	read -r rows bytes batches <<-EOF
