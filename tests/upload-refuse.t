@@ -6,7 +6,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 30
+plan 32
 
 bq_start --seed 0
 "$UP/make-batches" --rows 30 --batch 10 --seed 51 "$T/a"
@@ -37,6 +37,24 @@ is "$?" 78 "an ftp:// api_url: exit 78"
 config_write "http://localhost:$BQ_PORT" "$T/key.json"
 upload -t LH "$T/a/batches" 2> "$T/err"
 is "$?" 0 "http://localhost is loopback: allowed"
+rm -rf "$T/a/batches/upload"
+
+# https to a server whose certificate nobody vouches for: refused at
+# once, not retried
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" \
+    -out "$T/tls.crt" -subj /CN=127.0.0.1 -days 1 > /dev/null 2>&1
+tls_port=$(free_port)
+start_bg openssl s_server -quiet -accept "127.0.0.1:$tls_port" \
+    -cert "$T/tls.crt" -key "$T/tls.key" -www > /dev/null 2>&1
+tls_pid=$BG_PID
+wait_port "$tls_port"
+config_write "https://127.0.0.1:$tls_port" "$T/key.json"
+start=$(date +%s)
+upload -t FA "$T/a/batches" 2> "$T/err"
+is "$?" 78 "a self-signed https server: exit 78"
+test $(( $(date +%s) - start )) -le 3 && grep -qi 'certificate' "$T/err"
+ok $? "at once, saying the certificate was not trusted"
+stop_bg "$tls_pid"
 rm -rf "$T/a/batches/upload"
 
 # the key's token_uri obeys the same rule

@@ -129,6 +129,7 @@ void	 state_load(const char *, const char *, struct jobstate *);
 void	 state_save(const char *, const char *, const struct jobstate *);
 void	 state_free(struct jobstate *);
 void	 updir_prepare(const char *);
+int	 run_id_ok(const char *);
 char	*run_id(const char *, const char *);
 int	 published_exists(const char *);
 void	 published_write(const char *, const char *, long long);

@@ -388,6 +388,13 @@ http_once(const struct http_req *q, struct http_resp *r)
 		snprintf(r->err, sizeof(r->err), "%s",
 		    curl_errbuf[0] ? curl_errbuf : curl_easy_strerror(cc));
 		r->status = 0;
+		/* a peer that fails verification will not pass by waiting */
+		if (cc == CURLE_PEER_FAILED_VERIFICATION ||
+		    cc == CURLE_SSL_CACERT_BADFILE ||
+		    cc == CURLE_SSL_CERTPROBLEM ||
+		    cc == CURLE_URL_MALFORMAT ||
+		    cc == CURLE_UNSUPPORTED_PROTOCOL)
+			fatal(EX_CONFIG, "%s: %s", q->what, r->err);
 		return -1;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);

@@ -599,7 +599,7 @@ load_resumable(struct session *s)
 	struct http_resp	 r = { .range_last = -1 };
 	struct backoff		 bo;
 	enum probe		 p = P_RETRY;
-	long long		 off = 0;
+	long long		 off = 0, was;
 	int			 restarts = 0;
 	size_t			 chunk;
 	char			 err[512];
@@ -627,12 +627,16 @@ load_resumable(struct session *s)
 			p = P_OFFSET;
 		}
 		if (p == P_OFFSET) {
+			was = off;
 			p = chunk_put(s, chunk, &r, &off);
-			if (p == P_OFFSET)
+			if (p != P_OFFSET)
+				continue;
+			if (off > was) {
 				backoff_start(&bo);	/* it moved on */
-			continue;
+				continue;
+			}
 		}
-		/* P_RETRY: wait, then ask how much the server kept */
+		/* no progress: wait, then ask how much the server kept */
 		if (backoff_wait(&bo, "resumable upload", &r) == -1)
 			fatal(EX_TEMPFAIL, "%s: resumable upload: giving up "
 			    "after %d attempts: %s", s->path, bo.tries,

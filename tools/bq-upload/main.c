@@ -426,9 +426,7 @@ main(int argc, char *argv[])
 		b.dataset = cfg.bq.dataset;
 	name_check("table", b.table, 1024 - strlen(STAGING_SUFFIX));
 	name_check("dataset", b.dataset, 1024);
-	if (run != NULL && (strlen(run) > 64 || strspn(run,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_-") != strlen(run) || run[0] == '\0'))
+	if (run != NULL && !run_id_ok(run))
 		fatal(EX_USAGE, "run %s: expected 1 to 64 letters, digits, "
 		    "'_' or '-'", run);
 

@@ -92,7 +92,7 @@ updir_prepare(const char *updir)
 	temps_remove(updir);
 }
 
-static int
+int
 run_id_ok(const char *s)
 {
 	size_t	n = strlen(s);
