@@ -409,34 +409,50 @@ CONVERTERS = {
 }
 
 
+_MISSING = object()
+_PLANS = {}
+
+
+def _plan(fields):
+    """Per-schema lookups, computed once per fields list."""
+    p = _PLANS.get(id(fields))
+    if p is None or p[0] is not fields:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        p = (fields,
+             [(f["name"].lower(), f["name"], f["mode"],
+               TYPE_ALIASES[f["type"]], f) for f in fields],
+             frozenset(f["name"].lower() for f in fields))
+        _PLANS[id(fields)] = p
+    return p
+
+
 def convert_record(obj, fields, ignore_unknown, prefix=""):
     """Canonical cells (a list in schema order) of one JSON object."""
     if not isinstance(obj, dict):
         raise RowError("Start of array encountered without start of "
                        "object." if isinstance(obj, list) else
                        "Expected a JSON object. Found: %s" % describe(obj))
-    byname = {}
-    for k, v in obj.items():
-        byname[k.lower()] = (k, v)
-    known = {f["name"].lower() for f in fields}
-    if not ignore_unknown:
+    _, plan, known = _plan(fields)
+    byname = {k.lower(): v for k, v in obj.items()}
+    if not ignore_unknown and not byname.keys() <= known:
         for k in obj:
             if k.lower() not in known:
                 raise RowError("No such field: %s." % (prefix + k))
     cells = []
-    for f in fields:
-        name = prefix + f["name"]
-        k, v = byname.get(f["name"].lower(), (None, None))
-        mode = f["mode"]
-        if v is None:
+    for lname, fname, mode, t, f in plan:
+        v = byname.get(lname, _MISSING)
+        if v is None or v is _MISSING:
             if mode == "REQUIRED":
-                if k is None:
+                name = prefix + fname
+                if v is _MISSING:
                     raise RowError("Missing required field: %s." % name)
                 raise RowError("Only optional fields can be set to NULL. "
                                "Field: %s; Value: NULL" % name)
             cells.append([] if mode == "REPEATED" else None)
             continue
         if mode == "REPEATED":
+            name = prefix + fname
             if not isinstance(v, list):
                 raise RowError("Repeated field must be imported as a "
                                "JSON array. Field: %s." % name)
@@ -447,11 +463,14 @@ def convert_record(obj, fields, ignore_unknown, prefix=""):
                                    "not allowed. Field: %s." % name)
                 items.append(convert_value(e, f, ignore_unknown, name))
             cells.append(items)
+        elif isinstance(v, list):
+            raise RowError("Array specified for non-repeated field: "
+                           "%s." % (prefix + fname))
+        elif t == "RECORD":
+            cells.append(convert_record(v, f["fields"], ignore_unknown,
+                                        prefix + fname + "."))
         else:
-            if isinstance(v, list):
-                raise RowError("Array specified for non-repeated field: "
-                               "%s." % name)
-            cells.append(convert_value(v, f, ignore_unknown, name))
+            cells.append(CONVERTERS[t](v, prefix + fname))
     return cells
 
 
