@@ -5,6 +5,7 @@
  * written anywhere, and it and the key are wiped when done.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,25 @@ static struct {
 	char		*token;
 	double		 renew_at;
 } A;
+
+static void
+json_free_wiped(void *p)
+{
+	if (p != NULL)
+		explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+/*
+ * auth_guard: jansson copies the strings it parses (the private key, the
+ * access token) into scratch buffers of its own; have it wipe every
+ * buffer it frees.  The JSON this program handles is small.
+ */
+void
+auth_guard(void)
+{
+	json_set_alloc_funcs(malloc, json_free_wiped);
+}
 
 static void
 key_fail(const char *field, const char *what)

@@ -78,6 +78,7 @@ double	 now_mono(void);
 void	 sleep_ms(long);
 
 /* auth.c */
+void	 auth_guard(void);
 char	*auth_init(const char *);
 const char *auth_token(void);
 void	 auth_invalidate(void);

@@ -418,6 +418,7 @@ main(int argc, char *argv[])
 	}
 	dir = argv[0];
 	bq_table = b.table;
+	auth_guard();
 	atexit(cleanup);
 
 	config_read(cfgpath, &cfg);
