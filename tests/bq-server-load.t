@@ -150,6 +150,26 @@ load j18 t "$F1" '{"writeDisposition":"WRITE_APPEND"}' "$T/trunc.gz" > "$T/job"
 is "$(err_of < "$T/job") $(bq_rows t | wc -l)" "invalid 4" \
     "a truncated gzip stream fails and loads nothing"
 
+# -- RECORD and REPEATED ------------------------------------------------
+FN='[{"name":"tags","type":"STRING","mode":"REPEATED"},
+    {"name":"r","type":"RECORD","fields":[{"name":"a","type":"INT64"},
+    {"name":"d","type":"DATE","mode":"REPEATED"}]}]'
+printf '%s\n' '{"tags":["x","y"],"r":{"a":"1","d":["2024-01-01"]}}' \
+    '{"tags":null,"r":null}' > "$T/nested"
+load n1 nested "$FN" '' "$T/nested" > "$T/job"
+is "$(err_of < "$T/job")" ok "a load with REPEATED and RECORD columns"
+bq_api GET /datasets/ds/tables/nested/data | body_of | jq -c .rows > "$T/r"
+is "$(cat "$T/r")" \
+    '[{"f":[{"v":[{"v":"x"},{"v":"y"}]},{"v":{"f":[{"v":"1"},{"v":[{"v":"2024-01-01"}]}]}}]},{"f":[{"v":[]},{"v":null}]}]' \
+    "tabledata.list nests f/v for records and arrays"
+printf '%s\n' '{"tags":"x"}' > "$T/nested"
+load n2 nested "$FN" '' "$T/nested" > "$T/job"
+is "$(err_of < "$T/job")" invalid "a scalar for a REPEATED column fails"
+printf '%s\n' '{"r":{"a":1,"zz":2}}' > "$T/nested"
+load n3 nested "$FN" '' "$T/nested" > "$T/job"
+jq -r '.status.errors[1].message' "$T/job" | grep -q 'No such field: r.zz.$'
+ok $? "an unknown field inside a record is named with its path"
+
 # -- copy and delete ---------------------------------------------------
 copy() {	# copy JOBID SRC DST DISPOSITION
 	bq_api POST /jobs "$(jq -cn --arg j "$1" --arg s "$2" --arg d "$3" \
