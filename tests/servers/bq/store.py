@@ -786,8 +786,12 @@ class State:
         self.session_save(s)
 
     def session_data(self, s):
-        with open(self._p("sessions", s["id"] + ".data"), "rb") as f:
-            return f.read()
+        try:
+            with open(self._p("sessions", s["id"] + ".data"), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            # Dropped after a 409 at the end: the answer stays 409.
+            return b""
 
     def session_drop_data(self, s):
         try:
