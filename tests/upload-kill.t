@@ -7,7 +7,7 @@
 . tests/upload/lib.sh
 
 TRIALS=${TRIALS:-20}
-plan $((TRIALS * 4 + 2))
+plan $((TRIALS * 4 + 8))
 
 bq_start --seed 0
 "$UP/make-batches" --rows 40 --batch 10 --seed 21 "$T/small"
@@ -50,16 +50,65 @@ for ms in $delays; do
 	isnt "$?" 0 "trial $k: no staging table left"
 done
 
-# what the reruns met: jobs that already existed (409, read back with
-# jobs.get) and resumable sessions picked up where they stopped (status
-# probes: this server injected no faults, so nothing else sends them)
-"$PY" -c 'import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1])]
-dup = [r for r in recs if r["status"] == 409]
-probe = [r for r in recs if r["method"] == "PUT" and r["bytes_in"] == 0]
-print(len(dup), len(probe))' "$T/bq/requests.log" > "$T/seen"
-read -r dups probes < "$T/seen"
-test "$dups" -ge 1
-ok $? "some reruns found their job already there ($dups times 409)"
-test "$probes" -ge 1
-ok $? "some reruns resumed an upload session ($probes status probes)"
+# two kills placed exactly: while a chunk of a resumable upload is in
+# flight (the server holds its answer), and while a job that was already
+# created is being polled; the reruns must pick up the session and read
+# the job back instead of sending its data again
+await() {	# await COMMAND...: up to 10 s for COMMAND to succeed
+	_n=0
+	while ! "$@" 2> /dev/null && [ "$_n" -lt 100 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+}
+count() {	# count PYTHON-EXPR: requests.log records r that match
+	"$PY" -c 'import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    n += eval(sys.argv[2], {"r": r})
+print(n)' "$T/bq/requests.log" "$1"
+}
+
+export BQ_UPLOAD_MULTIPART_MAX=0 BQ_UPLOAD_CHUNK_BYTES=262144
+bq_fault "slow=1:4,method=PUT,count=1" 0
+probes0=$(count 'r["method"] == "PUT" and r["bytes_in"] == 0')
+cp -r "$T/big/batches" "$T/sess"
+"$BIN/bq-upload" -c "$T/config.json" -q -t K -m "$T/small/schema.json" \
+    -r sess "$T/sess" 2> /dev/null &
+pid=$!
+await grep -q '"session"' "$T/sess/upload/00001.state"
+sleep 1
+kill -9 "$pid" 2> /dev/null
+wait "$pid" 2> /dev/null
+bq_fault "" 0
+upload -q -t K -m "$T/small/schema.json" -r sess "$T/sess" 2> "$T/err"
+is "$?" 0 "killed during a chunk: the rerun completes"
+table_rows K > "$T/got"
+is "$(cksum < "$T/got")" "$(cksum < "$T/big.rows")" \
+    "K holds exactly the batch set's rows"
+is "$(double_loads K sess)" "" "no batch committed twice"
+probes=$(count 'r["method"] == "PUT" and r["bytes_in"] == 0')
+test "$probes" -gt "$probes0"
+ok $? "the rerun asked the session how much it had"
+
+export BQ_UPLOAD_MULTIPART_MAX=5242880
+bq_fault "slow=1:4,method=GET,path=/jobs/,count=1" 0
+dups0=$(count 'r["status"] == 409')
+cp -r "$T/small/batches" "$T/dup"
+"$BIN/bq-upload" -c "$T/config.json" -q -t K -m "$T/small/schema.json" \
+    -r dup "$T/dup" 2> /dev/null &
+pid=$!
+await test -s "$T/dup/upload/00001.state"
+sleep 1
+kill -9 "$pid" 2> /dev/null
+wait "$pid" 2> /dev/null
+bq_fault "" 0
+upload -q -t K -m "$T/small/schema.json" -r dup "$T/dup" 2> "$T/err"
+is "$?" 0 "killed while polling a job: the rerun completes"
+table_rows K > "$T/got"
+files_eq "$T/got" "$T/small.rows" "K holds exactly the batch set's rows"
+is "$(double_loads K dup)" "" "no batch committed twice"
+dups=$(count 'r["status"] == 409')
+test "$dups" -gt "$dups0"
+ok $? "the rerun found its job there (409) and read it back"
