@@ -292,6 +292,8 @@ headers_make(const struct http_req *q)
 	if (q->extra != NULL)
 		h = curl_slist_append(h, q->extra);
 	if (q->auth) {
+		/* NEEDSWORK: libcurl copies the header into its send buffer
+		 * and frees that unwiped; only our own copies are wiped */
 		line = xasprintf("Authorization: Bearer %s", auth_token());
 		h = curl_slist_append(h, line);
 		explicit_bzero(line, strlen(line));
