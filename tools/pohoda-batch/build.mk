@@ -1,1 +1,2 @@
 PKGS_pohoda-batch = libisal
+LIBS_pohoda-batch = -lpthread
