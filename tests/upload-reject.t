@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 12
+plan 18
 
 bq_start --seed 0
 "$UP/make-batches" --rows 30 --batch 10 --seed 31 "$T/good"
@@ -45,3 +45,29 @@ files_eq "$T/got" "$T/want" "FA still keeps its previous contents"
 echo '{"fields": 3}' > "$T/bad.schema"
 upload -t FA -m "$T/bad.schema" "$T/good/batches" 2> "$T/err"
 is "$?" 65 "a malformed schema file: exit 65"
+
+# a manifest that promises a row the batch does not hold: the job's own
+# row count gives it away, and nothing is published
+"$UP/make-batches" --rows 30 --batch 10 --seed 33 "$T/lie"
+awk 'BEGIN { FS = OFS = "\t" }
+    $1 == "00002.ndjson.gz" || $1 == "total" { $2 = $2 + 1 } { print }' \
+    "$T/lie/batches/manifest" > "$T/manifest" &&
+    cat "$T/manifest" > "$T/lie/batches/manifest"
+upload -t FA "$T/lie/batches" 2> "$T/err"
+is "$?" 65 "a batch with fewer rows than its manifest says: exit 65"
+grep -q '00002.ndjson.gz: job .*: loaded 10 rows, the manifest says 11' \
+    "$T/err"
+ok $? "the message names the batch and both counts"
+table_rows FA > "$T/got"
+files_eq "$T/got" "$T/want" "FA keeps its previous contents"
+
+# state left by one batch set does not fit another in the same folder
+cp "$T/good/batches/"*.gz "$T/good/batches/manifest" "$T/bad/batches/"
+upload -t FA "$T/bad/batches" 2> "$T/err"
+is "$?" 65 "another batch set under an old state: exit 65"
+grep -q 'upload/00001.state: made for another 00001.ndjson.gz' "$T/err"
+ok $? "the message names the state file"
+
+# the run id a set was started with is the one it keeps
+upload -t FA -r other "$T/bad/batches" 2> "$T/err"
+is "$?" 64 "a different -r for a started set: exit 64"

@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 9
+plan 11
 
 # tokens live 3 s and every job is polled a few times: the run outlives
 # more than one token
@@ -18,6 +18,11 @@ pid=$!
 sleep 1
 tr '\0' '\n' < "/proc/$pid/cmdline" > "$T/cmdline" 2> /dev/null
 tr '\0' '\n' < "/proc/$pid/environ" > "$T/environ" 2> /dev/null
+# meanwhile a second upload of the same set is turned away
+"$BIN/bq-upload" -c "$T/config.json" -t FA "$T/s/batches" 2> "$T/err2"
+is "$?" 75 "a second bq-upload on the same set: exit 75"
+grep -q 'another bq-upload works on this batch set' "$T/err2"
+ok $? "it says the set is busy"
 wait "$pid"
 is "$?" 0 "the upload succeeds"
 test -s "$T/cmdline"
