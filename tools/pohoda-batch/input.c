@@ -450,6 +450,8 @@ gz_run(struct input *in, struct batcher *b)
 
 	for (;;) {
 		s = slot_take(in);
+		if (s->kind != SLOT_DATA)	/* its last slot */
+			pthread_join(in->thread, NULL);
 		if (s->kind == SLOT_ERROR && s->code == EX_DATAERR) {
 			/* the rows before the error count for its line */
 			(void)rows_feed(b, s->out, s->made);
@@ -476,7 +478,6 @@ gz_run(struct input *in, struct batcher *b)
 		    "ends inside a member)");
 	if (in->wait)
 		(void)copy_end(b, 1);
-	pthread_join(in->thread, NULL);
 }
 
 static void
