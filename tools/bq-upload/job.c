@@ -355,8 +355,9 @@ error_print(json_t *e, const char *what)
 
 /*
  * job_outcome: 0 for a job that succeeded, 1 for one that failed in a
- * way a new attempt may cure, 2 for any other failure, reported here
- * with every message BigQuery gave (rows and fields).
+ * way a new attempt may cure; any other failure is reported here with
+ * every message BigQuery gave (rows and fields), and its exit code
+ * returned (EX_DATAERR, or EX_CONFIG for accessDenied).
  */
 int
 job_outcome(json_t *job, const char *what)
@@ -383,7 +384,8 @@ job_outcome(json_t *job, const char *what)
 	for (i = 0; i < json_array_size(errs); i++)
 		if (!json_equal(json_array_get(errs, i), er))
 			error_print(json_array_get(errs, i), what);
-	return 2;
+	return reason != NULL && strcmp(reason, "accessDenied") == 0 ?
+	    EX_CONFIG : EX_DATAERR;
 }
 
 long long

@@ -269,8 +269,8 @@ batch_load(const struct bq *b, const char *dir, const char *updir,
 			json_decref(job);
 		/* a failed id cannot be reused: the rerun gets a new one */
 		attempt_next(&st, run, b, updir, part);
-		if (rc == 2)
-			fatal(EX_DATAERR, "%s: rejected by BigQuery", what);
+		if (rc > 1)
+			fatal(rc, "%s: rejected by BigQuery", what);
 		if (++tries >= max)
 			fatal(EX_TEMPFAIL, "%s: %s: %d load jobs failed",
 			    b->table, bt->name, tries);
@@ -341,8 +341,8 @@ publish(const struct bq *b, const char *updir, const char *run,
 		if (job != JOB_GONE)
 			json_decref(job);
 		attempt_next(&st, run, b, updir, "publish");
-		if (rc == 2)
-			fatal(EX_DATAERR, "%s: rejected by BigQuery", what);
+		if (rc > 1)
+			fatal(rc, "%s: rejected by BigQuery", what);
 		if (st.attempt > 5)
 			fatal(EX_TEMPFAIL, "%s: copy jobs keep failing", what);
 	}
