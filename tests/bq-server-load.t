@@ -224,29 +224,4 @@ is "$(code_of < "$T/r")" 409 "and still refuses a known job id"
 is "$(curl -sS "$BQ_URL/_test/loads" | jq -r '[.j1, .j2, .j3, .j9] | map(tostring) | join(" ")')" \
     "1 1 1 0" "the test hook counts committed loads per job id"
 
-# -- every type, value by value (tests/fidelity/bq/values.tsv) ---------
-# A second server whose jobs are DONE at insert keeps this part quick.
-bq_start "$T/stv" --job-polls 0
-bq_key "$T/stv" "$T/keyv.json"
-BQ_TOKEN=$(bq_token "$T/keyv.json")
-bq_dataset ds EU
-i=0
-tab=$(printf '\t')
-grep -v '^#' "$BQ_FID/values.tsv" > "$T/values"
-while IFS="$tab" read -r type value want; do
-	i=$((i + 1))
-	printf '{"v":%s}\n' "$value" > "$T/v.ndjson"
-	f=$(printf '[{"name":"v","type":"%s"}]' "$type")
-	bq_upload "$(bq_load_conf "v$i" "v$i" "$f")" "$T/v.ndjson" |
-	    body_of > "$T/job"
-	if [ "$(err_of < "$T/job")" = ok ]; then
-		got=$(bq_rows "v$i" canonical | jq -r .v)
-	else
-		got=ERR
-	fi
-	is "$got" "$want" "$type $value -> $want"
-done < "$T/values"
-
-stop_bg "$BQ_PID"
-
 done_testing
