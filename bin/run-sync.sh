@@ -46,9 +46,11 @@ now() {
 
 # run_epoch RUN: the start time of run RUN in seconds
 run_epoch() {
-	date -u -d "$(printf '%s\n' "$1" |
-	    sed 's/^\(....\)\(..\)\(..\)T\(..\)\(..\)\(..\)Z$/\1-\2-\3 \4:\5:\6/')" \
-	    +%s 2>/dev/null || echo 0
+	_hms=${1#*T}
+	_hms=${_hms%Z}
+	_mm=${_hms#??}
+	date -u -d "${1%%T*} ${_hms%????}:${_mm%??}:${_hms#????}" +%s \
+	    2>/dev/null || echo 0
 }
 
 # run_name_ago SECONDS: the name a run started that long ago would have;
@@ -58,9 +60,10 @@ run_name_ago() {
 }
 
 is_run_name() {
+	_d='[0-9][0-9]'
+	# shellcheck disable=SC2254 # the pattern is meant
 	case $1 in
-	[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z)
-		return 0 ;;
+	$_d$_d$_d${_d}T$_d$_d${_d}Z) return 0 ;;
 	esac
 	return 1
 }
@@ -88,7 +91,8 @@ file_put() {
 
 # runjson_update JQ-ARGS...: rewrite run.json through a jq filter
 runjson_update() {
-	_new=$(jq "$@" "$rundir/run.json") || die "$rundir/run.json: cannot update"
+	_new=$(jq "$@" "$rundir/run.json") ||
+	    die "$rundir/run.json: cannot update"
 	printf '%s\n' "$_new" | file_put "$rundir/run.json" ||
 	    die "$rundir/run.json: cannot write"
 }
@@ -125,7 +129,8 @@ table_fail() {
 	if [ -n "$1" ]; then
 		runjson_update --arg t "$1" --arg s "$_st" --arg st "$2" \
 		    --arg p "$3" --argjson x "$4" \
-		    '.tables[$t] += {status: $s, step: $st, program: $p, exit: $x}'
+		    '.tables[$t] += {status: $s, step: $st, program: $p,
+		      exit: $x}'
 		failures="$failures $1 ($2, $3 exit $4);"
 	else
 		failures="$failures $2 ($3 exit $4);"
@@ -392,7 +397,8 @@ summary_log() {
 	jq -r --arg t "$tables" '.tables as $all | $t | split(" ")[] |
 	    select(. != "") | . as $n | ($all[$n] // {}) |
 	    [$n, .status // "pending", .rows // 0, .batches // 0, .bytes // 0,
-	     .seconds // 0] | @tsv' "$rundir/run.json" > "$rundir/.summary.tmp.0"
+	     .seconds // 0] | @tsv' "$rundir/run.json" \
+	    > "$rundir/.summary.tmp.0"
 	while IFS='	' read -r t st rows batches bytes secs; do
 		n=$((n + 1))
 		[ "$st" = "done" ] && ok=$((ok + 1))
@@ -439,75 +445,76 @@ on_exit() {
 	exit 1
 }
 
-# --- options and config ---------------------------------------------------
-
-case ${1:-} in
---help|-h)
-	usage
-	exit 0 ;;
---version)
-	echo "$PROG (pohoda-sync) $VERSION"
-	exit 0 ;;
-esac
-
-config=${POHODA_SYNC_CONFIG:-./config.json}
-opt_run=
-opt_tables=
-plan=
-verbose=
-while getopts c:r:t:nv opt; do
-	case $opt in
-	c) config=$OPTARG ;;
-	r) opt_run=$OPTARG ;;
-	t)
-		case $OPTARG in
-		*[!A-Za-z0-9_]*|'') die "-t $OPTARG: expected a query name" ;;
-		esac
-		opt_tables="$opt_tables$OPTARG " ;;
-	n) plan=1 ;;
-	v) verbose=1 ;;
-	*)
-		usage >&2
-		exit 1 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || { usage >&2; exit 1; }
-
-case $config in
-/*) ;;
-*) config=$(pwd)/$config ;;
-esac
-[ -f "$config" ] || die "$config: no such file"
-pohoda-log -c "$config" --check || die "$config: configuration is not valid"
-confdir=$(dirname "$config")
-
-resolve() {
+resolve() {	# resolve PATH: relative to the config's folder
 	case $1 in
 	/*) echo "$1" ;;
 	*) echo "$confdir/$1" ;;
 	esac
 }
 
-IFS='	' read -r spool sql_dir batch_size resume_hours keep_days <<EOF
-$(jq -r '[.spool_dir // "spool", .sql_dir // "sql", .batch_size // 5000,
-    .resume_hours // 12, .keep_days // 14] |
-    map(if . == "" then "-" else . end) | @tsv' "$config")
-EOF
-companies_query=$(jq -r '.companies_query //
-    "SELECT TOP 1 linked_server, [database] FROM companies"' "$config")
-[ "$spool" != - ] || die "$config: spool_dir: must not be empty"
-[ "$sql_dir" != - ] || die "$config: sql_dir: must not be empty"
-spool=$(resolve "$spool")
-sql_dir=$(resolve "$sql_dir")
+options_parse() {
+	case ${1:-} in
+	--help|-h)
+		usage
+		exit 0 ;;
+	--version)
+		echo "$PROG (pohoda-sync) $VERSION"
+		exit 0 ;;
+	esac
+	config=${POHODA_SYNC_CONFIG:-./config.json}
+	opt_run=
+	opt_tables=
+	plan=
+	verbose=
+	while getopts c:r:t:nv opt; do
+		case $opt in
+		c) config=$OPTARG ;;
+		r) opt_run=$OPTARG ;;
+		t)
+			case $OPTARG in
+			*[!A-Za-z0-9_]*|'')
+				die "-t $OPTARG: expected a query name" ;;
+			esac
+			opt_tables="$opt_tables$OPTARG " ;;
+		n) plan=1 ;;
+		v) verbose=1 ;;
+		*)
+			usage >&2
+			exit 1 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ $# -eq 0 ] || { usage >&2; exit 1; }
+}
 
-for t in $opt_tables; do
-	[ -f "$sql_dir/$t.sql" ] || die "$sql_dir/$t.sql: no such query"
-done
+config_read() {
+	case $config in
+	/*) ;;
+	*) config=$(pwd)/$config ;;
+	esac
+	[ -f "$config" ] || die "$config: no such file"
+	pohoda-log -c "$config" --check ||
+	    die "$config: configuration is not valid"
+	confdir=$(dirname "$config")
 
-# --- plan -------------------------------------------------------------------
+	IFS='	' read -r spool sql_dir batch_size resume_hours \
+	    keep_days <<-EOF
+	$(jq -r '[.spool_dir // "spool", .sql_dir // "sql",
+	    .batch_size // 5000, .resume_hours // 12, .keep_days // 14] |
+	    map(if . == "" then "-" else . end) | @tsv' "$config")
+	EOF
+	companies_query=$(jq -r '.companies_query //
+	    "SELECT TOP 1 linked_server, [database] FROM companies"' "$config")
+	[ "$spool" != - ] || die "$config: spool_dir: must not be empty"
+	[ "$sql_dir" != - ] || die "$config: sql_dir: must not be empty"
+	spool=$(resolve "$spool")
+	sql_dir=$(resolve "$sql_dir")
+	for t in $opt_tables; do
+		[ -f "$sql_dir/$t.sql" ] || die "$sql_dir/$t.sql: no such query"
+	done
+}
 
-if [ -n "$plan" ]; then
+plan_main() {
 	run=$(run_pick)
 	tables=$(tables_pick)
 	[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
@@ -516,93 +523,115 @@ if [ -n "$plan" ]; then
 	fi
 	plan_print
 	exit 0
-fi
+}
 
-# --- the run ----------------------------------------------------------------
+lock_take() {
+	mkdir -p "$spool"
+	exec 9>> "$spool/.lock"
+	if ! flock -n 9; then
+		pid=$(cat "$spool/.lock" 2>/dev/null || true)
+		log WARNING step=lock status=busy pid="${pid:-unknown}"
+		die "another run is in progress (pid ${pid:-unknown})"
+	fi
+	echo "$$" > "$spool/.lock"
+}
 
-rundir=
-reported=
-trap on_exit EXIT
-trap 'exit 1' HUP INT TERM
+# run_open: resume a run or make a new one; its run.json
+run_open() {
+	digest=$(sha256sum < "$config" | cut -d ' ' -f 1)
+	run=$(run_pick)
+	if [ -n "$run" ]; then
+		rundir=$spool/$run
+		find "$rundir" -name '.*.tmp.*' -exec rm -f {} +
+		resumed=yes
+	else
+		while :; do
+			run=$(date -u +%Y%m%dT%H%M%SZ)
+			mkdir "$spool/$run" 2>/dev/null && break
+			sleep 1
+		done
+		rundir=$spool/$run
+		resumed=no
+	fi
+	tables=$(tables_pick)
+	[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
+	if [ ! -f "$rundir/run.json" ]; then
+		# the run's tables are written with it at once: a resume
+		# takes them from here, so the list must never be partial
+		jq -n --arg run "$run" --arg d "$digest" --arg t "$tables" \
+		    --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		    '{run: $run, state: "running", started: $at,
+		      finished: null, config_sha256: $d, server: null,
+		      database: null, tables: ($t | split(" ") |
+		      map(select(. != "") | {key: ., value:
+		      {status: "pending"}}) | from_entries)}' |
+		    file_put "$rundir/run.json" ||
+		    die "$rundir/run.json: cannot write"
+	elif [ "$(jq -r .config_sha256 "$rundir/run.json")" != "$digest" ]
+	then
+		log WARNING run="$run" step=start \
+		    msg="the config changed since this run started"
+	fi
+	# tables named with -t that the run does not hold yet join it
+	runjson_update --arg t "$tables" '.state = "running" |
+	    reduce ($t | split(" ")[] | select(. != "")) as $n (.;
+	      .tables[$n] //= {status: "pending"})'
+	log INFO run="$run" step=start resumed="$resumed" \
+	    tables="$(printf '%s' "$tables" | sed 's/ *$//; s/ /,/g')" \
+	    version="$VERSION"
+}
 
-mkdir -p "$spool"
-exec 9>> "$spool/.lock"
-if ! flock -n 9; then
-	pid=$(cat "$spool/.lock" 2>/dev/null || true)
-	log WARNING step=lock status=busy pid="${pid:-unknown}"
-	die "another run is in progress (pid ${pid:-unknown})"
-fi
-echo "$$" > "$spool/.lock"
+# run_close: the summary, the run's state, the exit status
+run_close() {
+	if summary_log; then
+		# the run is done once every table it was started with is;
+		# after a -t run the others wait for a resume
+		runjson_update --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		    'if ([.tables[].status] | all(. == "done"))
+		     then .state = "done" | .finished = $at
+		     else .state = "running" end'
+		exit 0
+	fi
+	runjson_update '.state = "failed"'
+	report_failure
+	exit 1
+}
 
-run_start=$(now)
-failures=
-first_fail=
-first_step=
-first_prog=
-first_exit=
-digest=$(sha256sum < "$config" | cut -d ' ' -f 1)
-run=$(run_pick)
-if [ -n "$run" ]; then
-	rundir=$spool/$run
-	find "$rundir" -name '.*.tmp.*' -exec rm -f {} +
-	resumed=yes
-else
-	while :; do
-		run=$(date -u +%Y%m%dT%H%M%SZ)
-		mkdir "$spool/$run" 2>/dev/null && break
-		sleep 1
-	done
-	rundir=$spool/$run
-	resumed=no
-fi
-tables=$(tables_pick)
-[ -n "$tables" ] || die "$sql_dir: no queries (*.sql)"
-if [ ! -f "$rundir/run.json" ]; then
-	# the run's tables are written with it at once: a resume takes them
-	# from here, so the list must never be partial
-	jq -n --arg run "$run" --arg d "$digest" --arg t "$tables" \
-	    --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	    '{run: $run, state: "running", started: $at, finished: null,
-	      config_sha256: $d, server: null, database: null,
-	      tables: ($t | split(" ") | map(select(. != "") |
-	        {key: ., value: {status: "pending"}}) | from_entries)}' |
-	    file_put "$rundir/run.json" || die "$rundir/run.json: cannot write"
-elif [ "$(jq -r .config_sha256 "$rundir/run.json")" != "$digest" ]; then
-	log WARNING run="$run" step=start \
-	    msg="the config changed since this run started"
-fi
-# tables named with -t that the run does not hold yet join it
-runjson_update --arg t "$tables" '.state = "running" |
-    reduce ($t | split(" ")[] | select(. != "")) as $n (.;
-      .tables[$n] //= {status: "pending"})'
+# The whole script is read before main runs, so that replacing it (make
+# install) during a run cannot change what the running driver does.
+main() {
+	options_parse "$@"
+	config_read
+	if [ -n "$plan" ]; then
+		plan_main
+	fi
 
-log INFO run="$run" step=start resumed="$resumed" \
-    tables="$(printf '%s' "$tables" | sed 's/ *$//; s/ /,/g')" \
-    version="$VERSION"
+	rundir=
+	reported=
+	run_start=$(now)
+	failures=
+	first_fail=
+	first_step=
+	first_prog=
+	first_exit=
+	trap on_exit EXIT
+	trap 'exit 1' HUP INT TERM
+	lock_take
+	run_open
+	runs_prune
 
-runs_prune
+	IFS='	' read -r server database <<-EOF
+	$(jq -r '[.server // "", .database // ""] | @tsv' "$rundir/run.json")
+	EOF
+	if [ -z "$server" ] || [ -z "$database" ]; then
+		target_lookup || true
+	fi
+	if [ -n "$server" ] && [ -n "$database" ]; then
+		for t in $tables; do
+			table_sync "$t" || true
+		done
+	fi
+	run_close
+}
 
-IFS='	' read -r server database <<EOF
-$(jq -r '[.server // "", .database // ""] | @tsv' "$rundir/run.json")
-EOF
-if [ -z "$server" ] || [ -z "$database" ]; then
-	target_lookup || true
-fi
-if [ -n "$server" ] && [ -n "$database" ]; then
-	for t in $tables; do
-		table_sync "$t" || true
-	done
-fi
-
-if summary_log; then
-	# the run is done once every table it was started with is; after a
-	# -t run the others wait for a resume
-	runjson_update --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	    'if ([.tables[].status] | all(. == "done"))
-	     then .state = "done" | .finished = $at
-	     else .state = "running" end'
-	exit 0
-fi
-runjson_update '.state = "failed"'
-report_failure
-exit 1
+main "$@"
