@@ -26,6 +26,20 @@ for case in small:100:10 small:1000:10 small:1000:7 in:65536:5000 \
 		    "-n $n -b $lim, $f: batches full up to the limits"
 	done
 done
+# members of exactly -n rows: copied when they fit -b, else cut again
+"$PY" tests/batch/gzip-members.py 5000 < "$T/in" > "$T/in.al.gz"
+for lim in 300000 400000 10M; do
+	case $lim in 10M) b=10485760 ;; *) b=$lim ;; esac
+	rm -rf "$T/out"
+	"$BIN/pohoda-batch" -v -n 5000 -b "$lim" -o "$T/out" "$T/in.al.gz" \
+	    2> "$T/err"
+	ok $? "members of 5000, -b $lim: exit 0"
+	set_check "$T/out" 5000 "$b" "$T/in" \
+	    "members of 5000, -b $lim: batches full up to the limits"
+done
+grep -q 'batches=4 .*copied=4' "$T/err"
+ok $? "members of 5000, -b 10M: all 4 copied"
+
 # the rows-per-batch rule still holds where the bytes allow it
 rm -rf "$T/out"
 "$BIN/pohoda-batch" -n 5000 -b 10M -o "$T/out" "$T/in.gz"

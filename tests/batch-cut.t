@@ -71,6 +71,16 @@ ok $? "1000000 rows, members of 7000, from stdin: exit 0"
 set_check "$T/out" 5000 0 "$T/big" \
     "1000000 rows, members of 7000, from stdin: set checks"
 
+# "-" is standard input too, plain or gzip
+rows 12345 > "$T/in"
+gzip -c < "$T/in" > "$T/in.gz"
+for f in in in.gz; do
+	rm -rf "$T/out"
+	"$BIN/pohoda-batch" -q -n 5000 -o "$T/out" - < "$T/$f"
+	ok $? "- for stdin, $f: exit 0"
+	set_check "$T/out" 5000 0 "$T/in" "- for stdin, $f: set checks"
+done
+
 # the batch size comes from the config when -n is not given
 printf '{"batch_size": 3, "log": {"file": "%s"}}\n' "$T/sync.log" \
     > "$T/config.json"
