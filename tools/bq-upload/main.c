@@ -36,7 +36,7 @@ static struct {
 	int		 on;		/* stderr is a terminal, no -q */
 	int		 shown;
 	double		 start;
-	long long	 bytes;
+	long long	 rows, bytes;
 } prog;
 
 static void
@@ -78,9 +78,9 @@ progress_show(size_t done, size_t n)
 
 	if (!prog.on)
 		return;
-	fprintf(stderr, "\r\033[K%s: %s: batch %zu/%zu, %.1f MB, %.1f MB/s",
-	    getprogname(), bq_table, done, n, prog.bytes / 1e6,
-	    secs > 0 ? prog.bytes / 1e6 / secs : 0.0);
+	fprintf(stderr, "\r\033[K%s: %s: batch %zu/%zu, %lld rows, %.1f MB, "
+	    "%.1f MB/s", getprogname(), bq_table, done, n, prog.rows,
+	    prog.bytes / 1e6, secs > 0 ? prog.bytes / 1e6 / secs : 0.0);
 	prog.shown = 1;
 }
 
@@ -287,6 +287,7 @@ batch_load(const struct bq *b, const char *dir, const char *updir,
 	    "size=%lld job=%s seconds=%.1f", b->table, i + 1, m->n,
 	    bt->rows, bt->bytes, bt->size, st.job, now_mono() - t0);
 out:
+	prog.rows += bt->rows;
 	prog.bytes += bt->size;
 	progress_show(i + 1, m->n);
 	state_free(&st);
