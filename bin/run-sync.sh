@@ -344,20 +344,32 @@ runs_prune() {
 	done
 }
 
+# tables_pick: the tables of this run: those of -t; for -r RUN the
+# run's own; else the run's (when resuming) and every query in sql_dir,
+# so that the nightly start after a failed -t run still copies them all
 tables_pick() {
 	if [ -n "$opt_tables" ]; then
 		echo "$opt_tables"
-	elif [ -n "$run" ] && [ -f "$spool/$run/run.json" ] &&
-	    [ "$(jq '.tables | length' "$spool/$run/run.json")" -gt 0 ]; then
-		jq -r '.tables | keys_unsorted | .[]' "$spool/$run/run.json" |
-		    tr '\n' ' '
-	else
-		for f in "$sql_dir"/*.sql; do
-			[ -f "$f" ] || continue
-			f=${f##*/}
-			printf '%s ' "${f%.sql}"
-		done
+		return
 	fi
+	_have=
+	if [ -n "$run" ] && [ -f "$spool/$run/run.json" ]; then
+		_have=$(jq -r '.tables | keys_unsorted | .[]' \
+		    "$spool/$run/run.json" | tr '\n' ' ')
+	fi
+	if [ -n "$opt_run" ] && [ -n "$_have" ]; then
+		echo "$_have"
+		return
+	fi
+	printf '%s' "$_have"
+	for f in "$sql_dir"/*.sql; do
+		[ -f "$f" ] || continue
+		f=${f##*/}
+		case " $_have " in
+		*" ${f%.sql} "*) ;;
+		*) printf '%s ' "${f%.sql}" ;;
+		esac
+	done
 }
 
 # plan_print: what a run would do now, touching nothing

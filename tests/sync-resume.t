@@ -91,8 +91,11 @@ sleep 1
 sync_run 2> "$T/err"
 is "$?" 0 "the next start succeeds"
 is "$(last_run)" "$run2" "by resuming the unfinished run"
-is "$(jq -r '.tables | keys | join(",")' "$SPOOL/$run2/run.json")" PH \
-    "which holds only the table it was started with"
+is "$(jq -r '.tables | keys | join(" ")' "$SPOOL/$run2/run.json")" \
+    "$(echo "$tables" | tr '\n' ' ' | sed 's/ $//')" \
+    "and copying every query, not only the first one's"
+sync_compare "$SPOOL/$run2" $tables > "$T/cmp"
+ok $? "every table exact after that"
 
 # pruning: finished runs older than keep_days, and abandoned ones
 for r in 20200101T000000Z 20200102T000000Z; do
