@@ -365,6 +365,9 @@ tables_pick() {
 	for f in "$sql_dir"/*.sql; do
 		[ -f "$f" ] || continue
 		f=${f##*/}
+		case ${f%.sql} in
+		*[!A-Za-z0-9_]*) continue ;;	# queries_check says why
+		esac
 		case " $_have " in
 		*" ${f%.sql} "*) ;;
 		*) printf '%s ' "${f%.sql}" ;;
@@ -526,6 +529,20 @@ config_read() {
 	done
 }
 
+# queries_check: a query whose name cannot be a BigQuery table name is
+# left out, and a person told so
+queries_check() {
+	for f in "$sql_dir"/*.sql; do
+		case ${f##*/} in
+		*[!A-Za-z0-9_]*.sql|.sql)
+			echo "$PROG: $f: not a table name (letters, digits," \
+			    "underscores); left out" >&2
+			[ -n "$plan" ] || log WARNING step=start \
+			    msg="$f: not a table name; left out" ;;
+		esac
+	done
+}
+
 plan_main() {
 	run=$(run_pick)
 	tables=$(tables_pick)
@@ -614,6 +631,7 @@ run_close() {
 main() {
 	options_parse "$@"
 	config_read
+	queries_check
 	if [ -n "$plan" ]; then
 		plan_main
 	fi
