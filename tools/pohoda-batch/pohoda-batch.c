@@ -165,6 +165,24 @@ config_path(const char *given)
 	return NULL;
 }
 
+/* config_get: the config, or the defaults when there is none; 1 when
+ * there is one */
+static int
+config_get(const char *given, struct config *cfg)
+{
+	const char	*path;
+
+	if ((path = config_path(given)) == NULL) {
+		config_defaults(cfg);
+		return 0;
+	}
+	if (config_load(path, cfg) != 0) {
+		config_free(cfg);
+		exit(EX_CONFIG);
+	}
+	return 1;
+}
+
 /* mkdir -p, 0700 for what it makes */
 static void
 dir_make(const char *dir)
@@ -395,6 +413,29 @@ set_sync(const char *dir)
 	close(fd);
 }
 
+/*
+ * set_current: whether DIR holds the set to make (its manifest is then
+ * in b->m); if not, and there was a set, the log says why it goes
+ */
+static int
+set_current(struct batcher *b, const char *file)
+{
+	struct manifest	 m;
+	const char	*why;
+	char		 dirq[512], whyq[512];
+
+	if ((why = set_check(b, file, &m)) == NULL) {
+		b->m = m;
+		return 1;
+	}
+	manifest_free(&m);
+	if (strcmp(why, "no manifest") != 0)
+		logx(LOG_INFO, "dir=%s rebuilding=yes reason=%s",
+		    log_value(dirq, sizeof(dirq), b->dir),
+		    log_value(whyq, sizeof(whyq), why));
+	return 0;
+}
+
 static void
 set_finish(struct batcher *b, struct input *in)
 {
@@ -426,10 +467,8 @@ main(int argc, char *argv[])
 	};
 	struct config	 cfg;
 	struct batcher	 b;
-	struct manifest	 old;
 	struct input	*in;
-	const char	*cpath = NULL, *errstr, *file = NULL, *why;
-	char		 dirq[512], whyq[512];
+	const char	*cpath = NULL, *errstr, *file = NULL;
 	double		 start = now();
 	int		 ch, quiet = 0, verbose = 0, have_cfg = 0;
 
@@ -477,14 +516,7 @@ main(int argc, char *argv[])
 		file = argv[0];
 	b.name = file ? file : "stdin";
 
-	if ((cpath = config_path(cpath)) != NULL) {
-		if (config_load(cpath, &cfg) != 0) {
-			config_free(&cfg);
-			return EX_CONFIG;
-		}
-		have_cfg = 1;
-	} else
-		config_defaults(&cfg);
+	have_cfg = config_get(cpath, &cfg);
 	if (b.max_rows == 0)
 		b.max_rows = cfg.batch_size;
 	log_init(have_cfg ? &cfg : NULL, verbose);
@@ -494,19 +526,13 @@ main(int argc, char *argv[])
 	dir_lock(b.dir);
 	in = input_open(file);
 
-	if ((why = set_check(&b, file, &old)) == NULL) {
-		b.m = old;
+	if (set_current(&b, file)) {
 		summary_log(&b, "up_to_date=yes", now() - start);
 		manifest_free(&b.m);
 		input_close(in);
 		config_free(&cfg);
 		return 0;
 	}
-	if (strcmp(why, "no manifest") != 0)
-		logx(LOG_INFO, "dir=%s rebuilding=yes reason=%s",
-		    log_value(dirq, sizeof(dirq), b.dir),
-		    log_value(whyq, sizeof(whyq), why));
-	manifest_free(&old);
 	set_remove(b.dir);
 
 	rows_init(&b);
