@@ -55,9 +55,12 @@ $(OBJ)/.libs-ok:
 	@scripts/check-libs $(ALL_PKGS)
 	@mkdir -p $(@D) && touch $@
 
-$(OBJ)/%.o: %.c $(wildcard tools/lib/*.h) | $(OBJ)/.libs-ok
+# -MMD: every object also depends on the headers it includes
+$(OBJ)/%.o: %.c | $(OBJ)/.libs-ok
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 $(OBJ)/libpohoda.a: $(LIB_OBJ)
 	rm -f $@
