@@ -281,8 +281,8 @@ paths_resolve(struct config *c)
 	}
 }
 
-int
-config_load(const char *path, struct config *c)
+static int
+config_parse(const char *path, struct config *c)
 {
 	json_t		*root;
 	json_error_t	 jerr;
@@ -290,12 +290,9 @@ config_load(const char *path, struct config *c)
 	size_t		 len;
 	int		 rc;
 
-	config_defaults(c);
-	c->path = xstrdup(path);
-	c->dir = path_dir(path);
 	if ((text = file_read(path, CONFIG_MAX, &len)) == NULL) {
 		warn("%s", path);
-		return EX_CONFIG;
+		return -1;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	explicit_bzero(text, len);
@@ -303,21 +300,30 @@ config_load(const char *path, struct config *c)
 	if (root == NULL) {
 		warnx("%s: line %d, column %d: %s", path, jerr.line,
 		    jerr.column, jerr.text);
-		return EX_CONFIG;
+		return -1;
 	}
 	if (!json_is_object(root)) {
 		warnx("%s: expected a JSON object at the top", path);
 		json_decref(root);
-		return EX_CONFIG;
+		return -1;
 	}
 	rc = object_walk(path, "", root, c);
 	if (required_check(path, root) == -1)
 		rc = -1;
 	json_decref(root);
-	if (rc == 0)
-		rc = values_check(path, c);
-	if (rc == -1)
+	return rc;
+}
+
+int
+config_load(const char *path, struct config *c)
+{
+	config_defaults(c);
+	c->path = xstrdup(path);
+	c->dir = path_dir(path);
+	if (config_parse(path, c) == -1 || values_check(path, c) == -1) {
+		config_free(c);
 		return EX_CONFIG;
+	}
 	paths_resolve(c);
 	perm_warn(path);
 	return 0;

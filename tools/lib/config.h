@@ -55,7 +55,8 @@ struct config {
 /*
  * config_load: read and check PATH.  On failure it prints
  * "PATH: key.path: what is wrong" on stderr and returns EX_CONFIG (for
- * a missing or unreadable file too); 0 on success.
+ * a missing or unreadable file too), with nothing left allocated; 0 on
+ * success.
  */
 int	config_load(const char *, struct config *);
 void	config_defaults(struct config *);
