@@ -12,10 +12,11 @@
 #define POHODA_BATCH_H
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "atomicfile.h"
 #include "manifest.h"
+
+struct isal_zstream;
 
 #define COPY_DONE	0
 #define ROWS_COPY_FAIL	1	/* the member is not one batch */
@@ -27,7 +28,6 @@ struct batcher {
 	const char	*name;		/* the input, for messages */
 	long long	 max_rows;
 	long long	 max_bytes;	/* 0: no limit */
-	int		 level;		/* deflate level */
 
 	/* the line being read */
 	long long	 line;		/* its number, from 1 */
@@ -44,8 +44,8 @@ struct batcher {
 	long long	 copy_line;	/* the line the copy began at */
 	struct atomicfile af;
 	struct atomicfile old;		/* a copy being read again */
-	z_stream	 z;
-	int		 z_ready;
+	struct isal_zstream *z;		/* igzip, level 1 */
+	unsigned char	*zlevel;	/* its level 1 buffer */
 	EVP_MD_CTX	*md;
 	unsigned char	*zbuf;
 	long long	 b_rows, b_bytes, b_size;

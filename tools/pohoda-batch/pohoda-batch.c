@@ -473,7 +473,6 @@ main(int argc, char *argv[])
 	int		 ch, quiet = 0, verbose = 0, have_cfg = 0;
 
 	memset(&b, 0, sizeof(b));
-	b.level = Z_BEST_SPEED;
 	while ((ch = getopt_long(argc, argv, "b:c:hn:o:qv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {

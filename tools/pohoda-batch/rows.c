@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <isa-l/igzip_lib.h>
+
 #include "batch.h"
 #include "log.h"
 #include "util.h"
@@ -29,19 +31,18 @@ rows_init(struct batcher *b)
 	b->zbuf = xmalloc(ZBUF_SIZE);
 	if ((b->md = EVP_MD_CTX_new()) == NULL)
 		die(EX_FAILURE, "out of memory");
-	memset(&b->z, 0, sizeof(b->z));
-	if (deflateInit2(&b->z, b->level, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		die(EX_FAILURE, "deflateInit: %s", b->z.msg ? b->z.msg : "?");
-	b->z_ready = 1;
+	b->z = xmalloc(sizeof(*b->z));
+	isal_deflate_init(b->z);
+	b->zlevel = xmalloc(ISAL_DEF_LVL1_DEFAULT);
 }
 
 void
 rows_free(struct batcher *b)
 {
-	if (b->z_ready)
-		deflateEnd(&b->z);
-	b->z_ready = 0;
+	free(b->z);
+	free(b->zlevel);
+	b->z = NULL;
+	b->zlevel = NULL;
 	EVP_MD_CTX_free(b->md);
 	b->md = NULL;
 	free(b->zbuf);
@@ -138,29 +139,35 @@ static void
 batch_open(struct batcher *b)
 {
 	file_open(b);
-	if (deflateReset(&b->z) != Z_OK)
-		die(EX_FAILURE, "deflateReset failed");
+	isal_deflate_reset(b->z);
+	b->z->level = 1;
+	b->z->level_buf = b->zlevel;
+	b->z->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	b->z->gzip_flag = IGZIP_GZIP;
+	b->z->flush = NO_FLUSH;
+	b->z->end_of_stream = 0;
 }
 
 static void
-batch_deflate(struct batcher *b, const unsigned char *p, size_t n, int flush)
+batch_deflate(struct batcher *b, const unsigned char *p, size_t n, int last)
 {
-	int	rc;
+	int	done;
 
-	b->z.next_in = (unsigned char *)(uintptr_t)p;
-	b->z.avail_in = (uInt)n;
+	b->z->next_in = (unsigned char *)(uintptr_t)p;
+	b->z->avail_in = (uint32_t)n;
+	b->z->end_of_stream = (uint16_t)last;
 	do {
-		b->z.next_out = b->zbuf;
-		b->z.avail_out = ZBUF_SIZE;
-		rc = deflate(&b->z, flush);
-		if (rc == Z_STREAM_ERROR)
+		b->z->next_out = b->zbuf;
+		b->z->avail_out = ZBUF_SIZE;
+		if (isal_deflate(b->z) != COMP_OK)
 			die(EX_FAILURE, "deflate failed");
-		out_write(b, b->zbuf, ZBUF_SIZE - b->z.avail_out);
-	} while (b->z.avail_out == 0 || (flush == Z_FINISH &&
-	    rc != Z_STREAM_END));
+		out_write(b, b->zbuf, ZBUF_SIZE - b->z->avail_out);
+		done = b->z->avail_in == 0 && b->z->avail_out > 0 && (!last ||
+		    b->z->internal_state.state == ZSTATE_END);
+	} while (!done);
 }
 
-/* a span of whole or partial rows; uInt bounds one deflate call */
+/* a span of whole or partial rows, in steps a 32-bit count holds */
 static void
 batch_write(struct batcher *b, const unsigned char *p, size_t n)
 {
@@ -168,7 +175,7 @@ batch_write(struct batcher *b, const unsigned char *p, size_t n)
 
 	while (n > 0) {
 		step = n > (1U << 30) ? 1U << 30 : n;
-		batch_deflate(b, p, step, Z_NO_FLUSH);
+		batch_deflate(b, p, step, 0);
 		p += step;
 		n -= step;
 	}
@@ -177,7 +184,7 @@ batch_write(struct batcher *b, const unsigned char *p, size_t n)
 static void
 batch_close(struct batcher *b)
 {
-	batch_deflate(b, NULL, 0, Z_FINISH);
+	batch_deflate(b, NULL, 0, 1);
 	file_commit(b);
 }
 
