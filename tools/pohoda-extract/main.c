@@ -474,6 +474,11 @@ main(int argc, char *argv[])
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	/* a reader that went away (| head) ends us as it ends cat(1), but
+	 * not before the temporary files are gone; when SIGPIPE is ignored,
+	 * the write error says "Broken pipe" instead */
+	if (signal(SIGPIPE, on_signal) == SIG_IGN)
+		signal(SIGPIPE, SIG_IGN);
 
 	rc = run_query(&r);
 	if (rc == 0)

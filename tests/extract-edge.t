@@ -1,0 +1,43 @@
+#!/bin/sh
+# extract-edge.t: pohoda-extract at its edges: a reader that goes away,
+# odd query files, odd options, odd configurations and servers that are
+# not SQL Server.  Each case checks the exit status of DESIGN §7, a
+# message that names the thing, and no file left behind.
+. tests/lib.sh
+. tests/extract/env.sh
+
+X=$BIN/pohoda-extract
+PW=pohoda-test-pw
+mkdir "$T/out"
+
+# left: what is in $T/out (final names and temporary files); clean
+left() { ls -A "$T/out"; }
+clean() { find "$T/out" -mindepth 1 -delete; }
+
+"$PY" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).close()' \
+    "$T/empty.sqlite"
+tds_start "$T/empty.sqlite" --synthetic-rows 200000
+ok $? "tds-server with 200000 synthetic rows"
+CFG=$(tds_cfg_file "$TDS_PORT")
+
+# 1. a reader that stops early (| head -1): the extract dies of SIGPIPE
+# as cat(1) would, quietly, and leaves no temporary schema file
+( "$X" -q -c "$CFG" -m "$T/out/s.json" -e 'SELECT * FROM BIG' 2> "$T/e"
+  echo $? > "$T/rc" ) | head -n 1 > "$T/first"
+grep -q '^{"ID":1,' "$T/first"
+ok $? "| head -1: the first row arrives"
+is "$(cat "$T/rc")" 141 "| head -1: ended by SIGPIPE (128 + 13)"
+is "$(cat "$T/e")" "" "| head -1: no message"
+is "$(left)" "" "| head -1: no schema file, no temporary file"
+clean
+# with SIGPIPE ignored by the caller, the write fails: a message, exit 1
+( trap '' PIPE
+  "$X" -q -c "$CFG" -m "$T/out/s.json" -e 'SELECT * FROM BIG' 2> "$T/e"
+  echo $? > "$T/rc" ) | head -n 1 > /dev/null
+is "$(cat "$T/rc")" 1 "SIGPIPE ignored: exit 1"
+grep -q '^pohoda-extract: stdout: Broken pipe$' "$T/e"
+ok $? "SIGPIPE ignored: says stdout: Broken pipe"
+is "$(left)" "" "SIGPIPE ignored: no schema file, no temporary file"
+clean
+
+done_testing
