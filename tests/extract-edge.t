@@ -40,4 +40,12 @@ ok $? "SIGPIPE ignored: says stdout: Broken pipe"
 is "$(left)" "" "SIGPIPE ignored: no schema file, no temporary file"
 clean
 
+# 2. a query file saved with a byte order mark (Windows Notepad): the
+# mark says how the file is encoded and is no part of the query
+printf '\357\273\277SELECT TOP 2 ID FROM BIG\r\n' > "$T/bom.sql"
+"$X" -q -c "$CFG" "$T/bom.sql" > "$T/got" 2> "$T/e"
+is "$?" 0 "a UTF-8 byte order mark: 0"
+printf '{"ID":1}\n{"ID":2}\n' > "$T/want"
+files_eq "$T/got" "$T/want" "a UTF-8 byte order mark: the rows"
+
 done_testing

@@ -152,6 +152,12 @@ query_read(const struct opts *o, const char *src)
 		return xstrdup(o->sql);
 	if ((q = file_read(o->file ? o->file : "-", QUERY_MAX, &n)) == NULL)
 		err(EX_NOINPUT, "%s", src);
+	/* a byte order mark (Notepad writes one) says how the file is
+	 * encoded; sent on, it is a syntax error for the server */
+	if (n >= 3 && memcmp(q, "\357\273\277", 3) == 0) {
+		n -= 3;
+		memmove(q, q + 3, n + 1);
+	}
 	if (strlen(q) != n)
 		errx(EX_DATAERR, "%s: NUL byte in the query", src);
 	if (strspn(q, " \t\r\n") == n)
