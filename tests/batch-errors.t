@@ -53,6 +53,25 @@ rm -rf "$T/out"
 "$BIN/pohoda-batch" -o "$T/out" "$T/good"
 ok $? "leading spaces, U+1F43F, DEL: accepted"
 
+# sequences of 2, 3 and 4 bytes split by every buffer boundary pass;
+# a bad byte far into a long line is named by its offset
+"$PY" -c 'import sys
+for ch, n in (("ř", 400000), ("€", 300000), ("\U0001F600", 200000)):
+    for shift in range(4):
+        sys.stdout.write("{\"a\":\"" + "x" * shift + ch * n + "\"}\n")' \
+    > "$T/long"
+for f in long long.gz; do
+	[ "$f" = long.gz ] && gzip -c < "$T/long" > "$T/long.gz"
+	rm -rf "$T/out"
+	"$BIN/pohoda-batch" -n 5 -o "$T/out" "$T/$f"
+	ok $? "$f: split multi-byte sequences pass"
+	set_check "$T/out" 5 0 "$T/long" "$f: and come out whole"
+done
+"$PY" -c 'import sys
+sys.stdout.buffer.write(b"{\"a\":1}\n{\"a\":\"" + "ř".encode() * 150000 +
+    b"\xff\"}\n")' > "$T/bad"
+bad "a bad byte at 300007" "line 2: byte 300007: invalid UTF-8"
+
 # a missing final newline is a truncated file
 { cat "$T/in"; printf '{"a":1}'; } > "$T/bad"
 bad "missing final newline" \
