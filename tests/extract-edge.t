@@ -48,4 +48,28 @@ is "$?" 0 "a UTF-8 byte order mark: 0"
 printf '{"ID":1}\n{"ID":2}\n' > "$T/want"
 files_eq "$T/got" "$T/want" "a UTF-8 byte order mark: the rows"
 
+# 3. a query that is not UTF-8 (a file saved in code page 1250): refused
+# before it reaches FreeTDS, which would send what comes before the bad
+# byte and fail with a message about character sets
+printf -- '-- faktury\nSELECT ID FROM BIG WHERE Firma = \047\350\047\n' \
+    > "$T/cp1250.sql"
+"$X" -q -c "$CFG" -o "$T/out/x.ndjson" "$T/cp1250.sql" 2> "$T/e"
+is "$?" 65 "a query in code page 1250: 65"
+is "$(cat "$T/e")" \
+    "pohoda-extract: $T/cp1250.sql: line 2, byte 35: not valid UTF-8" \
+    "a query in code page 1250: says where"
+is "$(left)" "" "a query in code page 1250: no file"
+"$X" -q -c "$CFG" -e "$(printf 'SELECT \377 AS a')" 2> "$T/e"
+is "$?" 65 "-e with invalid UTF-8: 65"
+grep -q '^pohoda-extract: query: line 1, byte 8: not valid UTF-8$' "$T/e"
+ok $? "-e with invalid UTF-8: says where"
+
+# 4. an empty query is the same mistake with -e as in a file
+for q in '' ' ' "$(printf '\r\n\t')"; do
+	"$X" -q -c "$CFG" -e "$q" 2> "$T/e"
+	is "$?" 65 "-e '$q': 65"
+	is "$(cat "$T/e")" "pohoda-extract: query: empty query" \
+	    "-e '$q': says the query is empty"
+done
+
 done_testing

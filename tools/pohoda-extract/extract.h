@@ -104,6 +104,9 @@ int	value_write(struct out *, const struct column *,
 /* json_string: S as a JSON string; -1 for invalid UTF-8 */
 int	json_string(struct out *, const unsigned char *, size_t, size_t *);
 
+/* utf8_check: offset of the first invalid UTF-8 byte, N if none */
+size_t	utf8_check(const unsigned char *, size_t);
+
 /* the pure conversions, also used by the unit test */
 int	dec_format(char *, size_t, const unsigned char *, int, int, int);
 int	money_format(char *, size_t, long long);

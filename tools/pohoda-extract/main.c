@@ -142,14 +142,36 @@ label_default(const struct opts *o)
 	return s;
 }
 
+/* query_check: text FreeTDS can send whole: not empty, no NUL, UTF-8
+ * (FreeTDS sends what comes before a bad byte, then fails) */
+static void
+query_check(const char *q, size_t n, const char *src)
+{
+	size_t	bad, line = 1, col = 1, i;
+
+	if (strlen(q) != n)
+		errx(EX_DATAERR, "%s: NUL byte in the query", src);
+	if (strspn(q, " \t\r\n") == n)
+		errx(EX_DATAERR, "%s: empty query", src);
+	if ((bad = utf8_check((const unsigned char *)q, n)) == n)
+		return;
+	for (i = 0; i < bad; i++, col++)
+		if (q[i] == '\n')
+			line++, col = 0;
+	errx(EX_DATAERR, "%s: line %zu, byte %zu: not valid UTF-8", src,
+	    line, col);
+}
+
 static char *
 query_read(const struct opts *o, const char *src)
 {
 	char	*q;
 	size_t	 n;
 
-	if (o->sql != NULL)
+	if (o->sql != NULL) {
+		query_check(o->sql, strlen(o->sql), src);
 		return xstrdup(o->sql);
+	}
 	if ((q = file_read(o->file ? o->file : "-", QUERY_MAX, &n)) == NULL)
 		err(EX_NOINPUT, "%s", src);
 	/* a byte order mark (Notepad writes one) says how the file is
@@ -158,10 +180,7 @@ query_read(const struct opts *o, const char *src)
 		n -= 3;
 		memmove(q, q + 3, n + 1);
 	}
-	if (strlen(q) != n)
-		errx(EX_DATAERR, "%s: NUL byte in the query", src);
-	if (strspn(q, " \t\r\n") == n)
-		errx(EX_DATAERR, "%s: empty query", src);
+	query_check(q, n, src);
 	return q;
 }
 

@@ -407,6 +407,25 @@ utf8_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* utf8_check: the offset of the first byte of S that is not valid
+ * UTF-8, N when there is none */
+size_t
+utf8_check(const unsigned char *s, size_t n)
+{
+	size_t	i = 0, k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_len(s + i, n - i)) == 0)
+			return i;
+		i += k;
+	}
+	return n;
+}
+
 /*
  * json_string: S quoted and escaped; runs of plain bytes are copied in
  * one piece.  -1 with the offset of the first invalid byte in BAD.
