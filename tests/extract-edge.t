@@ -72,4 +72,32 @@ for q in '' ' ' "$(printf '\r\n\t')"; do
 	    "-e '$q': says the query is empty"
 done
 
+# 5. query and config files that cannot be read: DESIGN §7 has no 66, so
+# an unreadable query is 1 (as for pohoda-rewrite and pohoda-batch), a
+# query too large to be one is 65 and a config file's trouble 78
+"$X" -q -c "$CFG" "$T/nothing.sql" 2> "$T/e"
+is "$?" 1 "a missing query file: 1"
+is "$(cat "$T/e")" \
+    "pohoda-extract: $T/nothing.sql: No such file or directory" \
+    "a missing query file: named, with the reason"
+"$X" -q -c "$CFG" "$T/out" 2> "$T/e"
+is "$?" 1 "a folder as the query file: 1"
+is "$(cat "$T/e")" "pohoda-extract: $T/out: Is a directory" \
+    "a folder as the query file: says so"
+{ echo 'SELECT 1 AS a'; head -c 16777216 /dev/zero | tr '\0' ' '; } \
+    > "$T/huge.sql"
+"$X" -q -c "$CFG" "$T/huge.sql" 2> "$T/e"
+is "$?" 65 "a query file over 16 MiB: 65"
+is "$(cat "$T/e")" "pohoda-extract: $T/huge.sql: larger than 16 MiB" \
+    "a query file over 16 MiB: says the limit"
+rm -f "$T/huge.sql"
+"$X" -q -c "$T/nothing.json" -e 'SELECT 1' 2> "$T/e"
+is "$?" 78 "a missing config: 78"
+grep -q "nothing.json: No such file or directory" "$T/e"
+ok $? "a missing config: named, with the reason"
+"$X" -q -c "$T/out" -e 'SELECT 1' 2> "$T/e"
+is "$?" 78 "a folder as the config: 78"
+grep -q "out: Is a directory" "$T/e"
+ok $? "a folder as the config: says so"
+
 done_testing

@@ -172,8 +172,12 @@ query_read(const struct opts *o, const char *src)
 		query_check(o->sql, strlen(o->sql), src);
 		return xstrdup(o->sql);
 	}
-	if ((q = file_read(o->file ? o->file : "-", QUERY_MAX, &n)) == NULL)
-		err(EX_NOINPUT, "%s", src);
+	if ((q = file_read(o->file ? o->file : "-", QUERY_MAX, &n)) == NULL) {
+		if (errno == EFBIG)
+			errx(EX_DATAERR, "%s: larger than %d MiB", src,
+			    QUERY_MAX / (1024 * 1024));
+		err(EX_FAILURE, "%s", src);
+	}
 	/* a byte order mark (Notepad writes one) says how the file is
 	 * encoded; sent on, it is a syntax error for the server */
 	if (n >= 3 && memcmp(q, "\357\273\277", 3) == 0) {
