@@ -100,4 +100,30 @@ is "$?" 78 "a folder as the config: 78"
 grep -q "out: Is a directory" "$T/e"
 ok $? "a folder as the config: says so"
 
+# 6. -o and -m on one file: the rows would silently replace the schema
+"$X" -q -c "$CFG" -o "$T/out/x.json" -m "$T/out/x.json" \
+    -e 'SELECT TOP 1 ID FROM BIG' 2> "$T/e"
+is "$?" 64 "-o and -m the same file: 64"
+grep -q '^pohoda-extract: -o and -m name the same file' "$T/e"
+ok $? "-o and -m the same file: says so"
+is "$(left)" "" "-o and -m the same file: nothing written"
+"$X" -q -c "$CFG" -o "$T/out/x.json" -m "$T/out/../out/x.json" \
+    -e 'SELECT TOP 1 ID FROM BIG' 2> "$T/e"
+is "$?" 64 "-o and -m the same file by two paths: 64"
+"$X" -q -c "$CFG" -m - -e 'SELECT TOP 1 ID FROM BIG' > "$T/got" 2> "$T/e"
+is "$?" 64 "-m - with the rows on stdout too: 64"
+is "$(wc -c < "$T/got")" 0 "-m - with the rows on stdout too: nothing written"
+"$X" -q -c "$CFG" -o "$T/out/x.ndjson" -m - \
+    -e 'SELECT TOP 1 ID FROM BIG' > "$T/got" 2> "$T/e"
+is "$?" 0 "-m - with -o FILE: 0"
+grep -q '"name": "ID", "type": "INT64"' "$T/got"
+ok $? "-m - with -o FILE: the schema on stdout"
+clean
+for opt in -o -m -T; do
+	"$X" -q -c "$CFG" "$opt" '' -e 'SELECT TOP 1 ID FROM BIG' 2> "$T/e"
+	is "$?" 64 "$opt '': 64"
+	is "$(cat "$T/e")" "pohoda-extract: $opt: empty name" \
+	    "$opt '': says the name is empty"
+done
+
 done_testing

@@ -81,6 +81,61 @@ on_signal(int sig)
 	raise(sig);
 }
 
+static int
+is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* path_same: A and B name one file: the same base name in the same
+ * folder, however the folder is written */
+static int
+path_same(const char *a, const char *b)
+{
+	const char	*ba, *bb;
+	char		*da, *db, *ra, *rb;
+	int		 same;
+
+	if (is_stdout(a) || is_stdout(b))
+		return is_stdout(a) && is_stdout(b);
+	ba = strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+	bb = strrchr(b, '/') ? strrchr(b, '/') + 1 : b;
+	if (strcmp(ba, bb) != 0)
+		return 0;
+	da = path_dir(a);
+	db = path_dir(b);
+	ra = realpath(da, NULL);
+	rb = realpath(db, NULL);
+	same = ra != NULL && rb != NULL ? strcmp(ra, rb) == 0 :
+	    strcmp(da, db) == 0;
+	free(da);
+	free(db);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+static void
+opts_check(const struct opts *o)
+{
+	const struct {
+		char		 opt;
+		const char	*value;
+	} named[] = { { 'o', o->out }, { 'm', o->schema }, { 'T', o->label } };
+	size_t	i;
+
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (named[i].value != NULL && named[i].value[0] == '\0') {
+			warnx("-%c: empty name", named[i].opt);
+			exit(EX_USAGE);
+		}
+	if (o->schema != NULL && path_same(o->out, o->schema)) {
+		warnx("-o and -m name the same file (%s)",
+		    is_stdout(o->schema) ? "standard output" : o->schema);
+		exit(EX_USAGE);
+	}
+}
+
 static void
 opts_parse(struct opts *o, int argc, char **argv)
 {
@@ -120,6 +175,7 @@ opts_parse(struct opts *o, int argc, char **argv)
 	}
 	if (argc - optind == 1)
 		o->file = argv[optind];
+	opts_check(o);
 }
 
 /* label_default: FILE's base name without .sql */
