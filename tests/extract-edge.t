@@ -126,4 +126,87 @@ for opt in -o -m -T; do
 	    "$opt '': says the name is empty"
 done
 
+# 7. servers that are not SQL Server, or leave during the login: 69 and
+# one plain message, whatever FreeTDS makes of it
+"$PY" - "$T/evil.ports" <<'PYEOF' &
+import os, random, select, socket, sys, time
+rnd = random.Random(4711)
+modes = ["close", "read-close", "garbage", "http", "bad-header"]
+socks = {}
+for m in modes:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    socks[s] = m
+tmp = sys.argv[1] + ".tmp"
+with open(tmp, "w") as f:
+    for s, m in socks.items():
+        f.write("%s %d\n" % (m, s.getsockname()[1]))
+os.rename(tmp, sys.argv[1])
+deadline = time.time() + 60
+while time.time() < deadline:
+    ready, _, _ = select.select(list(socks), [], [], 1)
+    for s in ready:
+        c, _ = s.accept()
+        m = socks[s]
+        c.settimeout(5)
+        try:
+            if m != "close":
+                c.recv(4096)
+            if m == "garbage":
+                c.sendall(bytes(rnd.getrandbits(8) for _ in range(4096)))
+            elif m == "http":
+                c.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+            elif m == "bad-header":
+                # a reply packet that claims 53248 bytes and sends 200
+                c.sendall(bytes([4, 1, 0xd0, 0, 0, 0, 1, 0]) +
+                          bytes(rnd.getrandbits(8) for _ in range(200)))
+            if m != "close":
+                time.sleep(0.3)
+        except OSError:
+            pass
+        c.close()
+PYEOF
+EVIL=$!
+_bg_pids="$_bg_pids $EVIL"
+i=0
+while [ ! -s "$T/evil.ports" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while read -r mode port; do
+	ECFG=$(tds_cfg_file "$port" "$PW" 5)
+	"$X" -q -c "$ECFG" -o "$T/out/x.ndjson" -e 'SELECT 1' 2> "$T/e"
+	is "$?" 69 "$mode during the login: 69"
+	is "$(cat "$T/e")" "pohoda-extract: 127.0.0.1:$port: login not \
+completed: the server closed the connection or does not speak TDS" \
+	    "$mode during the login: one plain message"
+	is "$(left)" "" "$mode during the login: no file"
+done < "$T/evil.ports"
+stop_bg "$EVIL"
+
+# 8. a host name that does not resolve: 69, said plainly
+sed 's/"host": "127.0.0.1"/"host": "no-such-host.invalid"/' "$CFG" \
+    > "$T/nohost.json"
+chmod 600 "$T/nohost.json"
+"$X" -q -c "$T/nohost.json" -e 'SELECT 1' 2> "$T/e"
+is "$?" 69 "an unknown host: 69"
+is "$(cat "$T/e")" "pohoda-extract: no-such-host.invalid:$TDS_PORT: \
+unknown host name" "an unknown host: one plain message"
+
+# encryption "require" against a server without TLS
+sed 's/"encryption": "off"/"encryption": "require"/' "$CFG" > "$T/tls.json"
+chmod 600 "$T/tls.json"
+"$X" -q -c "$T/tls.json" -e 'SELECT 1' 2> "$T/e"
+is "$?" 69 "encryption require, no TLS on the server: 69"
+grep -q 'login not completed: .* offers no TLS (encryption is "require")$' \
+    "$T/e"
+ok $? "encryption require, no TLS on the server: says TLS may be why"
+
+# 9. an empty user is no SQL Server login (FreeTDS would try Kerberos)
+sed 's/"user": "pohoda_sync"/"user": ""/' "$CFG" > "$T/nouser.json"
+chmod 600 "$T/nouser.json"
+"$X" -q -c "$T/nouser.json" -e 'SELECT 1' 2> "$T/e"
+is "$?" 78 "an empty mssql.user: 78"
+is "$(cat "$T/e")" \
+    "pohoda-extract: $T/nouser.json: mssql.user: must not be empty" \
+    "an empty mssql.user: names the key"
+
 done_testing

@@ -38,6 +38,7 @@ static struct {
 	int		 code;	/* exit status of the first failure */
 	int		 verbose;
 	int		 lost;		/* the connection is gone */
+	int		 tls;		/* encryption "require" */
 	const char	*src;		/* names the query in messages */
 	char		 where[300];	/* host:port */
 } db;
@@ -104,11 +105,38 @@ msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
 	return 0;
 }
 
+/* login_cut: a login that ended without the server's word.  FreeTDS
+ * says "connection lost" or "Adaptive Server connection failed" by
+ * chance of timing; both mean the same and neither helps */
+static int
+login_cut(int dberr)
+{
+	if (db.phase != PH_CONNECT)
+		return 0;
+	switch (dberr) {
+	case SYBEREAD: case SYBEWRIT: case SYBESEOF: case SYBECLOS:
+	case SYBEDDNE: case SYBEFCON: case SYBEBTOK:
+		return 1;
+	}
+	return 0;
+}
+
 /* lib_code: exit status and wording for a db-lib error */
 static int
 lib_code(int dberr, const char **what)
 {
+	if (login_cut(dberr)) {
+		*what = db.tls ? "login not completed: the server "
+		    "closed the connection, does not speak TDS or offers no "
+		    "TLS (encryption is \"require\")" :
+		    "login not completed: the server closed the "
+		    "connection or does not speak TDS";
+		return EX_UNAVAILABLE;
+	}
 	switch (dberr) {
+	case SYBEUHST:
+		*what = "unknown host name";
+		return EX_UNAVAILABLE;
 	case SYBETIME:
 		*what = "timed out";
 		return EX_TEMPFAIL;
@@ -158,7 +186,7 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 		return INT_CANCEL;
 	if (what == NULL)
 		what = msg_tail(buf, sizeof(buf), dberrstr);
-	if (oserr > 0 && dberr != SYBETIME)
+	if (oserr > 0 && dberr != SYBETIME && !login_cut(dberr))
 		fprintf(stderr, "%s: %s: %s: %s\n", PROG, at, what,
 		    strerror(oserr));
 	else
@@ -255,6 +283,13 @@ db_connect(struct config *cfg, const char *src, int verbose)
 	db.phase = PH_CONNECT;
 	snprintf(db.where, sizeof(db.where), "%s:%d", cfg->mssql.host,
 	    cfg->mssql.port);
+	db.tls = strcmp(cfg->mssql.encryption, "require") == 0;
+	/* FreeTDS takes an empty user for a Kerberos login */
+	if (cfg->mssql.user[0] == '\0') {
+		fprintf(stderr, "%s: %s: mssql.user: must not be empty\n", PROG,
+		    cfg->path);
+		return EX_CONFIG;
+	}
 	if (tds_version_code(cfg->mssql.tds_version, &version) == -1) {
 		fprintf(stderr, "%s: %s: mssql.tds_version: %s is below 7.3 or "
 		    "unknown; expected 7.3, 7.4 or auto\n", PROG, cfg->path,
