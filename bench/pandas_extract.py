@@ -20,7 +20,7 @@ def main():
     conn = pymssql.connect(server=host, port=int(port), user=user,
                            password=os.environ["BENCH_PASSWORD"],
                            database=database, charset="UTF-8",
-                           tds_version="7.4")
+                           tds_version="7.3")
     rows = 0
     warnings.simplefilter("ignore")
     with gzip.open(out, "wt", encoding="utf-8") as f:
