@@ -211,7 +211,8 @@ is "$(cat "$T/e")" \
 
 # 10. the password in no message, log line or FreeTDS trace, with -v
 for pw in "$PW" wrong-pw-4711; do
-	PCFG=$(tds_cfg_file "$TDS_PORT" "$pw")
+	PCFG=$T/pw-$pw.json
+	(umask 077 && tds_config "$TDS_PORT" "$pw" > "$PCFG")
 	TDSDUMP=$T/dump "$X" -v -q -c "$PCFG" -o "$T/out/x.ndjson" \
 	    -e 'SELECT TOP 3 ID FROM BIG' > "$T/v" 2>&1
 	grep -q 'Login failed\|table=query rows=3' "$T/v"
@@ -232,5 +233,21 @@ chmod 600 "$T/leak.json"
 is "$?" 78 "a config syntax error in the password: 78"
 grep -q s3cr3t "$T/e"
 todo $((! $?)) "a config syntax error does not quote the password"
+
+# 11. log fields with spaces or quotes stay one key=value each
+mkdir "$T/my queries"
+echo 'SELECT TOP 1 ID FROM BIG' > "$T/my queries/FA 2.sql"
+"$X" -q -c "$CFG" -T 'F "A"' -e 'SELECT TOP 1 ID FROM BIG' > /dev/null
+tail -n 1 "$T/extract.log" | grep -q ' table="F \\"A\\"" rows=1 '
+ok $? "a label with a space and quotes is quoted in the log"
+"$X" -q -c "$CFG" "$T/my queries/FA 2.sql" > /dev/null
+tail -n 1 "$T/extract.log" | grep -q ' table="FA 2" rows=1 '
+ok $? "a default label with a space is quoted in the log"
+echo 'SELECT x FROM Nothing' > "$T/my queries/bad one.sql"
+"$X" -q -c "$CFG" "$T/my queries/bad one.sql" 2> /dev/null
+grep 'server_error=208' "$T/extract.log" | tail -n 1 |
+    grep -q " query=\"$T/my queries/bad one.sql\" server_error=208 "
+ok $? "a query path with a space is quoted in the log"
+clean
 
 done_testing

@@ -82,7 +82,7 @@ static int
 msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
     char *text, char *server, char *procname, int line)
 {
-	char	buf[1024];
+	char	buf[1024], src[512];
 
 	(void)proc, (void)state, (void)server, (void)procname;
 	msg_tail(buf, sizeof(buf), text);
@@ -99,8 +99,8 @@ msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
 	else
 		fprintf(stderr, "%s: %s: server error %d, line %d: %s\n",
 		    PROG, db.src, (int)msgno, line, buf);
-	logx(LOG_ERROR, "query=%s server_error=%d line=%d", db.src,
-	    (int)msgno, line);
+	logx(LOG_ERROR, "query=%s server_error=%d line=%d",
+	    log_value(src, sizeof(src), db.src), (int)msgno, line);
 	db_set(server_code((int)msgno));
 	return 0;
 }
@@ -164,7 +164,7 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
     char *dberrstr, char *oserrstr)
 {
 	const char	*what, *at;
-	char		 buf[512];
+	char		 buf[512], src[512], quoted[512];
 	int		 code;
 
 	(void)proc, (void)severity, (void)oserrstr;
@@ -191,7 +191,9 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 		    strerror(oserr));
 	else
 		fprintf(stderr, "%s: %s: %s\n", PROG, at, what);
-	logx(LOG_ERROR, "query=%s dberr=%d what=\"%s\"", db.src, dberr, what);
+	logx(LOG_ERROR, "query=%s dberr=%d what=%s",
+	    log_value(src, sizeof(src), db.src), dberr,
+	    log_value(quoted, sizeof(quoted), what));
 	db_set(code);
 	return INT_CANCEL;
 }

@@ -508,19 +508,22 @@ run_write(struct run *r)
 static void
 run_report(struct run *r, int rc)
 {
-	struct timespec	end;
-	double		secs;
+	struct timespec	 end;
+	double		 secs;
+	char		 buf[512];
+	const char	*label;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	secs = elapsed(&r->prog.start, &end);
 	if (r->prog.on && r->out.buf != NULL)
 		progress_show(&r->prog, &r->out, 1);
+	label = log_value(buf, sizeof(buf), r->label);
 	if (rc == 0)
 		logx(LOG_INFO, "table=%s rows=%lld bytes=%lld seconds=%.1f "
-		    "rate=%.0f/s", r->label, r->out.rows, r->out.bytes, secs,
+		    "rate=%.0f/s", label, r->out.rows, r->out.bytes, secs,
 		    secs > 0 ? (double)r->out.rows / secs : 0.0);
 	else
-		logx(LOG_ERROR, "table=%s status=%d rows=%lld", r->label, rc,
+		logx(LOG_ERROR, "table=%s status=%d rows=%lld", label, rc,
 		    r->out.rows);
 }
 
