@@ -250,4 +250,28 @@ grep 'server_error=208' "$T/extract.log" | tail -n 1 |
 ok $? "a query path with a space is quoted in the log"
 clean
 
+# 12. an output that cannot be written is found before the server is
+# asked (here: a port where nothing listens, which would be 69)
+NCFG=$(tds_cfg_file "$(free_port)")
+for o in "-o $T/nowhere/x.ndjson.gz" "-m $T/nowhere/x.schema" "-o $T/out"; do
+	# shellcheck disable=SC2086 # $o is an option and its value
+	"$X" -q -c "$NCFG" $o -e 'SELECT 1' 2> "$T/e"
+	is "$?" 1 "$o: 1 before connecting"
+	case $o in
+	*nowhere*) want="${o#-? }: No such file or directory" ;;
+	*) want="$T/out: Is a directory" ;;
+	esac
+	is "$(cat "$T/e")" "pohoda-extract: $want" "$o: says why"
+done
+is "$(left)" "" "unwritable outputs: no temporary file"
+# an existing file is replaced whole, by a new file (rename), mode 0600
+echo old > "$T/out/x.ndjson"
+chmod 644 "$T/out/x.ndjson"
+ln "$T/out/x.ndjson" "$T/old-link"
+"$X" -q -c "$CFG" -o "$T/out/x.ndjson" -e 'SELECT TOP 1 ID FROM BIG'
+is "$(cat "$T/out/x.ndjson") $(cat "$T/old-link")" '{"ID":1} old' \
+    "an existing output is replaced by a new file, not written over"
+is "$(stat -c %a "$T/out/x.ndjson")" 600 "the new file is 0600"
+clean
+
 done_testing

@@ -55,6 +55,7 @@ struct run {
 	struct column		*cols;
 	int			 ncols;
 	struct atomicfile	 afd, afs;	/* data, schema */
+	int			 fdd, fds;
 	struct out		 out;
 	struct progress		 prog;
 };
@@ -301,9 +302,16 @@ columns_free(struct column *c, int n)
 static int
 file_begin(struct atomicfile *af, const char *path, char *tmp)
 {
+	struct stat	st;
+
 	if (path == NULL || strcmp(path, "-") == 0) {
 		af->fd = -1;
 		return STDOUT_FILENO;
+	}
+	/* rename(2) would say so only once the whole result is in */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
 	}
 	if (af_open(af, path) == -1)
 		return -1;
@@ -453,6 +461,23 @@ rows_copy(struct run *r)
 	return rc;
 }
 
+/* run_open: the output files under their temporary names, before the
+ * server is asked, so that a wrong -o costs no query */
+static int
+run_open(struct run *r)
+{
+	if (r->o.schema != NULL && (r->fds = file_begin(&r->afs,
+	    r->o.schema, tmp_schema)) == -1) {
+		warn("%s", r->o.schema);
+		return EX_FAILURE;
+	}
+	if ((r->fdd = file_begin(&r->afd, r->o.out, tmp_data)) == -1) {
+		warn("%s", r->o.out);
+		return EX_FAILURE;
+	}
+	return 0;
+}
+
 /* run_query: connect, run the query, know its columns */
 static int
 run_query(struct run *r)
@@ -472,20 +497,14 @@ run_query(struct run *r)
 static int
 run_write(struct run *r)
 {
-	int	fd, rc;
+	int	rc;
 
-	if (r->o.schema != NULL) {
-		fd = file_begin(&r->afs, r->o.schema, tmp_schema);
-		if (fd == -1 || schema_write(fd, r->cols, r->ncols) == -1) {
-			warn("%s", r->o.schema);
-			return EX_FAILURE;
-		}
-	}
-	if ((fd = file_begin(&r->afd, r->o.out, tmp_data)) == -1) {
-		warn("%s", r->o.out);
+	if (r->o.schema != NULL &&
+	    schema_write(r->fds, r->cols, r->ncols) == -1) {
+		warn("%s", r->o.schema);
 		return EX_FAILURE;
 	}
-	if (out_open(&r->out, fd, r->o.out != NULL &&
+	if (out_open(&r->out, r->fdd, r->o.out != NULL &&
 	    has_suffix(r->o.out, ".gz"), r->o.batch) == -1) {
 		warnx("zlib: cannot start deflate");
 		return EX_FAILURE;
@@ -568,7 +587,9 @@ main(int argc, char *argv[])
 	if (signal(SIGPIPE, on_signal) == SIG_IGN)
 		signal(SIGPIPE, SIG_IGN);
 
-	rc = run_query(&r);
+	rc = run_open(&r);
+	if (rc == 0)
+		rc = run_query(&r);
 	if (rc == 0)
 		rc = run_write(&r);
 	run_report(&r, rc);
