@@ -274,4 +274,22 @@ is "$(cat "$T/out/x.ndjson") $(cat "$T/old-link")" '{"ID":1} old' \
 is "$(stat -c %a "$T/out/x.ndjson")" 600 "the new file is 0600"
 clean
 
+# 13. closed standard streams: no file takes their place.  With stderr
+# closed, -v's lines must not land in the rows; with stdout closed, the
+# schema (-m -) must not either, and writing it is an error
+"$X" -v -q -c "$CFG" -o "$T/out/x.ndjson" -e 'SELECT TOP 1 ID FROM BIG' 2>&-
+is "$?" 0 "stderr closed: 0"
+is "$(cat "$T/out/x.ndjson")" '{"ID":1}' "stderr closed: only the rows in -o"
+"$X" -q -c "$CFG" -o "$T/out/y.ndjson" -m - -e 'SELECT TOP 1 ID FROM BIG' \
+    2> "$T/e" >&-
+is "$?" 1 "stdout closed, -m -: 1"
+is "$(cat "$T/e")" "pohoda-extract: stdout: Bad file descriptor" \
+    "stdout closed, -m -: says stdout cannot be written"
+is "$(left)" "x.ndjson" "stdout closed, -m -: no rows file"
+"$X" -q -c "$CFG" -e 'SELECT TOP 1 ID FROM BIG' 2> "$T/e" >&-
+is "$?" 1 "stdout closed: 1"
+is "$(cat "$T/e")" "pohoda-extract: stdout: Bad file descriptor" \
+    "stdout closed: says so"
+clean
+
 done_testing

@@ -7,6 +7,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -501,7 +502,7 @@ run_write(struct run *r)
 
 	if (r->o.schema != NULL &&
 	    schema_write(r->fds, r->cols, r->ncols) == -1) {
-		warn("%s", r->o.schema);
+		warn("%s", is_stdout(r->o.schema) ? "stdout" : r->o.schema);
 		return EX_FAILURE;
 	}
 	if (out_open(&r->out, r->fdd, r->o.out != NULL &&
@@ -559,12 +560,27 @@ run_free(struct run *r)
 	free(r->label);
 }
 
+/* stdio_hold: a closed standard descriptor gets /dev/null, so that no
+ * file or socket opened later takes its number and receives messages or
+ * a schema; stdout's is read-only, so that writing it still fails */
+static void
+stdio_hold(void)
+{
+	int	fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY) != fd)
+			exit(EX_FAILURE);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct run	r;
 	int		rc;
 
+	stdio_hold();
 	memset(&r, 0, sizeof(r));
 	r.afd.fd = r.afs.fd = -1;
 	opts_parse(&r.o, argc, argv);
