@@ -292,4 +292,14 @@ is "$(cat "$T/e")" "pohoda-extract: stdout: Bad file descriptor" \
     "stdout closed: says so"
 clean
 
+# 14. -v: the server's notes during the login name the server, those of
+# the query name the query
+"$X" -v -q -c "$CFG" -o "$T/out/x.ndjson" \
+    -e "SELECT TOP 1 ID FROM BIG; USE OTHER" 2> "$T/e"
+grep -q "^pohoda-extract: 127.0.0.1:$TDS_PORT: server: Changed database context to 'POHODA'$" "$T/e"
+ok $? "-v: a login note names host and port"
+grep -q "^pohoda-extract: query: server: Changed database context to 'OTHER'$" "$T/e"
+ok $? "-v: a query note names the query"
+clean
+
 done_testing

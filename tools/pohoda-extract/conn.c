@@ -90,7 +90,7 @@ msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
 		/* "changed database context" and the like */
 		if (db.verbose)
 			fprintf(stderr, "%s: %s: server: %s\n", PROG,
-			    db.src, buf);
+			    db.phase == PH_CONNECT ? db.where : db.src, buf);
 		return 0;
 	}
 	if (db.phase == PH_CONNECT)
