@@ -302,4 +302,42 @@ grep -q "^pohoda-extract: query: server: Changed database context to 'OTHER'$" "
 ok $? "-v: a query note names the query"
 clean
 
+# 15. killed while it waits for the login: the output files, made
+# before connecting, go too
+"$PY" - "$T/silent.port" <<'PYEOF' &
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+deadline = time.time() + 30
+while time.time() < deadline:
+    held.append(s.accept())
+PYEOF
+SILENT=$!
+_bg_pids="$_bg_pids $SILENT"
+i=0
+while [ ! -s "$T/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+SCFG=$(tds_cfg_file "$(cat "$T/silent.port")" "$PW" 20)
+for sig in INT TERM; do
+	"$X" -q -c "$SCFG" -o "$T/out/x.ndjson.gz" -m "$T/out/x.schema" \
+	    -e 'SELECT 1' 2> /dev/null &
+	xpid=$!
+	i=0
+	while [ "$(left | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	is "$(left | grep -c '\.tmp\.')" 2 "SIG$sig in the login: the temporary files were there"
+	kill -"$sig" "$xpid"
+	wait "$xpid" 2> /dev/null
+	rc=$?
+	case $sig in INT) want=130 ;; TERM) want=143 ;; esac
+	is "$rc" "$want" "SIG$sig in the login: ended by the signal"
+	is "$(left)" "" "SIG$sig in the login: no file left"
+done
+stop_bg "$SILENT"
+
 done_testing
