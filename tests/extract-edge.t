@@ -340,4 +340,63 @@ for sig in INT TERM; do
 done
 stop_bg "$SILENT"
 
+# 16. logins refused for a reason a person must fix (SQL Server's own
+# numbers and texts): 78, the server's message; the fake server's
+# session, with its LOGIN7 answered by the error under test
+"$PY" - "$T/refuse.ports" <<'PYEOF' &
+import os, socket, sys, threading, time
+sys.path.insert(0, "tests/servers")
+from tds.session import Session
+REFUSALS = {
+    18452: "Login failed. The login is from an untrusted domain and "
+           "cannot be used with Integrated authentication.",
+    18470: "Login failed for user 'pohoda_sync'. Reason: The account is "
+           "disabled.",
+    18486: "Login failed for user 'pohoda_sync' because the account is "
+           "currently locked out.",
+    18487: "Login failed for user 'pohoda_sync'. Reason: The password "
+           "of the account has expired.",
+    18488: "Login failed for user 'pohoda_sync'. Reason: The password "
+           "of the account must be changed.",
+    4064: "Cannot open user default database. Login failed.",
+}
+
+def serve(sock, number):
+    class Refuse(Session):
+        def login7(self, p):
+            self.out += self.message(number, REFUSALS[number], cls=14)
+            self.out += self.done(2)
+            self.finish()
+            return False
+    while True:
+        c, _ = sock.accept()
+        threading.Thread(target=Refuse(c, None, 51).run,
+                         daemon=True).start()
+
+lines = []
+for number in REFUSALS:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(4)
+    lines.append("%d %d\n" % (number, s.getsockname()[1]))
+    threading.Thread(target=serve, args=(s, number), daemon=True).start()
+open(sys.argv[1] + ".tmp", "w").write("".join(lines))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(60)
+PYEOF
+REFUSE=$!
+_bg_pids="$_bg_pids $REFUSE"
+i=0
+while [ ! -s "$T/refuse.ports" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while read -r number port; do
+	RCFG=$(tds_cfg_file "$port")
+	"$X" -q -c "$RCFG" -o "$T/out/x.ndjson" -e 'SELECT 1' 2> "$T/e"
+	is "$?" 78 "login refused with error $number: 78"
+	grep -q "^pohoda-extract: 127.0.0.1:$port: server error $number: " \
+	    "$T/e"
+	ok $? "login refused with error $number: the server's message"
+done < "$T/refuse.ports"
+is "$(left)" "" "refused logins: no file"
+stop_bg "$REFUSE"
+
 done_testing

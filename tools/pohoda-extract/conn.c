@@ -69,7 +69,13 @@ server_code(int msgno)
 {
 	switch (msgno) {
 	case 18456:		/* login failed */
+	case 18452:		/* untrusted domain */
+	case 18470:		/* account disabled */
+	case 18486:		/* account locked out */
+	case 18487:		/* password expired */
+	case 18488:		/* password must be changed */
 	case 4060:		/* cannot open the login's database */
+	case 4064:		/* cannot open the user's default database */
 		return EX_CONFIG;
 	case 1205:		/* chosen as deadlock victim */
 	case 1222:		/* lock request time out */
