@@ -399,4 +399,62 @@ done < "$T/refuse.ports"
 is "$(left)" "" "refused logins: no file"
 stop_bg "$REFUSE"
 
+# 17. errors in the query that are worth a retry (SQL Server's numbers):
+# a deadlock victim and a lock timeout give 75, a missing table 65
+"$PY" - "$T/retry.port" "$T/empty.sqlite" <<'PYEOF' &
+import os, socket, struct, sys, threading, time
+sys.path.insert(0, "tests/servers")
+from tds.session import Session
+ERRORS = {
+    "1205": (1205, 13, "Transaction (Process ID 51) was deadlocked on "
+             "lock resources with another process and has been chosen as "
+             "the deadlock victim. Rerun the transaction."),
+    "1222": (1222, 16, "Lock request time out period exceeded."),
+}
+
+class Config:
+    db = sys.argv[2]
+    dbname = "POHODA"
+    writable = False
+    textsize = 2147483647
+    users = {"pohoda_sync": "pohoda-test-pw"}
+    synthetic = None
+
+class Failing(Session):
+    def batch(self, payload):
+        text = payload.decode("utf-16-le", "replace")
+        for mark, (number, cls, msg) in ERRORS.items():
+            if "/*" + mark + "*/" in text:
+                self.emit(self.message(number, msg, cls=cls, line=2))
+                self.emit(self.done(2))
+                self.finish()
+                return
+        Session.batch(self, payload)
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while time.time() < deadline:
+    c, _ = s.accept()
+    threading.Thread(target=Failing(c, Config, 51).run, daemon=True).start()
+PYEOF
+RETRY=$!
+_bg_pids="$_bg_pids $RETRY"
+i=0
+while [ ! -s "$T/retry.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+FCFG=$(tds_cfg_file "$(cat "$T/retry.port")")
+for n in 1205 1222; do
+	"$X" -q -c "$FCFG" -o "$T/out/x.ndjson" -e "/*$n*/ SELECT 1" 2> "$T/e"
+	is "$?" 75 "server error $n in the query: 75"
+	grep -q "^pohoda-extract: query: server error $n, line 2: " "$T/e"
+	ok $? "server error $n in the query: the server's message"
+done
+"$X" -q -c "$FCFG" -o "$T/out/x.ndjson" -e "SELECT 1 FROM Nothing" 2> /dev/null
+is "$?" 65 "an invalid object on the same server: 65"
+is "$(left)" "" "errors in the query: no file"
+stop_bg "$RETRY"
+
 done_testing
