@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The approach pohoda-sync replaces, as a benchmark peer: pandas.read_sql
 over pymssql in chunks of 5000 rows, each chunk written with
-to_json(lines=True) into one gzip file.  The password comes from the
+to_json(lines=True) into one gzip file.  pymssql hands a uniqueidentifier
+over as uuid.UUID, which to_json cannot encode (it emitted raw bytes and
+failed), so default_handler=str spells it as text, as a user would have to.  The password comes from the
 environment variable BENCH_PASSWORD, never from the command line.
 
 usage: pandas_extract.py HOST PORT USER DATABASE QUERY OUT.gz
@@ -26,7 +28,8 @@ def main():
     with gzip.open(out, "wt", encoding="utf-8") as f:
         for chunk in pd.read_sql(query, conn, chunksize=5000):
             f.write(chunk.to_json(orient="records", lines=True,
-                                  force_ascii=False, date_format="iso"))
+                                  force_ascii=False, date_format="iso",
+                                  default_handler=str))
             f.write("\n")
             rows += len(chunk)
     conn.close()
