@@ -52,6 +52,20 @@ out=$("$lt" config "$T/c.json" 2>&1 >/dev/null)
 case "$out" in *"readable by group or others"*) ok 0 "a readable config warns" ;;
 *) ok 1 "a readable config warns" ;; esac
 
+# jansson quotes the text near a syntax error, which can be the password
+for bad in '{"mssql": {"password": "s3cr3t-pw\n"}}' \
+    '{"mssql": {"password": s3cr3t-pw}}'; do
+	# shellcheck disable=SC2059 # the newline inside the string is meant
+	printf "$bad\n" > "$T/c.json"
+	out=$("$lt" config "$T/c.json" 2>&1)
+	case "$out" in
+	*s3cr3t*) ok 1 "a syntax error does not quote the config"
+		diag "$out" ;;
+	*"line 1, column"*) ok 0 "a syntax error does not quote the config" ;;
+	*) ok 1 "a syntax error does not quote the config"; diag "$out" ;;
+	esac
+done
+
 printf 'not json' > "$T/c.json"
 out=$("$lt" config "$T/c.json" 2>&1)
 case "$out" in *"c.json: line 1, column"*) ok 0 "a JSON error gives the line" ;;

@@ -286,7 +286,7 @@ config_parse(const char *path, struct config *c)
 {
 	json_t		*root;
 	json_error_t	 jerr;
-	char		*text;
+	char		*text, *end;
 	size_t		 len;
 	int		 rc;
 
@@ -298,8 +298,12 @@ config_parse(const char *path, struct config *c)
 	explicit_bzero(text, len);
 	free(text);
 	if (root == NULL) {
+		/* jansson quotes the text "near" the error: a password */
+		if ((end = strstr(jerr.text, " near ")) != NULL)
+			*end = '\0';
 		warnx("%s: line %d, column %d: %s", path, jerr.line,
 		    jerr.column, jerr.text);
+		explicit_bzero(&jerr, sizeof(jerr));
 		return -1;
 	}
 	if (!json_is_object(root)) {
