@@ -283,6 +283,7 @@ db_connect(struct config *cfg, const char *src, int verbose)
 {
 	LOGINREC	*login;
 	BYTE		 version;
+	const char	*what;
 	char		 path[64];
 	int		 fd;
 
@@ -329,7 +330,12 @@ db_connect(struct config *cfg, const char *src, int verbose)
 	dbloginfree(login);
 	close(fd);
 	if (db.proc == NULL) {
-		db_set(EX_UNAVAILABLE);
+		/* db-lib can fail without a word, e.g. on junk for the SET
+		 * TEXTSIZE it sends inside dbopen() */
+		if (db.code == 0) {
+			db_set(lib_code(SYBEFCON, &what));
+			fprintf(stderr, "%s: %s: %s\n", PROG, db.where, what);
+		}
 		return db.code;
 	}
 	if (dbtds(db.proc) < DBTDS_7_3) {
