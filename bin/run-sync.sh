@@ -564,15 +564,21 @@ config_read() {
 # queries_check: a query whose name cannot be a BigQuery table name is
 # left out, and a person told so
 queries_check() {
+	_n=0
 	for f in "$sql_dir"/*.sql; do
+		[ -f "$f" ] || continue
 		case ${f##*/} in
 		*[!A-Za-z0-9_]*.sql|.sql)
 			echo "$PROG: $f: not a table name (letters, digits," \
 			    "underscores); left out" >&2
 			[ -n "$plan" ] || log WARNING step=start \
 			    msg="$f: not a table name; left out" ;;
+		*) _n=$((_n + 1)) ;;
 		esac
 	done
+	# before the lock and a run folder: a config mistake, not a run
+	[ -d "$sql_dir" ] || die "$sql_dir: no such folder (sql_dir)"
+	[ "$_n" -gt 0 ] || die "$sql_dir: no queries (*.sql)"
 }
 
 plan_main() {

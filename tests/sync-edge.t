@@ -54,4 +54,18 @@ is "$?" 0 "the stopped run resumes"
 sync_compare "$SPOOL/$run" PH > "$T/cmp"
 ok $? "and PH holds exactly its query's rows"
 
+# an empty sql_dir: one message, no run folder, nothing for Sentry
+mkdir "$T/nosql"
+sed "s|\"sql_dir\": \"[^\"]*\"|\"sql_dir\": \"nosql\"|" "$CFG" \
+    > "$T/c-nosql.json"
+chmod 600 "$T/c-nosql.json"
+runs_before=$(ls "$SPOOL" | wc -l)
+events_before=$(sentry_events)
+"$RS" -c "$T/c-nosql.json" > /dev/null 2> "$T/err"
+is "$?" 1 "an empty sql_dir exits 1"
+is "$(cat "$T/err")" "run-sync.sh: $T/nosql: no queries (*.sql)" \
+    "with one message naming the folder"
+is "$(ls "$SPOOL" | wc -l)" "$runs_before" "and makes no run folder"
+is "$(sentry_events)" "$events_before" "a config mistake is not sent to Sentry"
+
 done_testing
