@@ -502,4 +502,34 @@ completed: the server closed the connection or does not speak TDS" \
 is "$(left)" "" "junk for the first batch in the login: no file"
 stop_bg "$JUNK"
 
+# 19. an -o or -m that is no regular file (a FIFO here, /dev/null in
+# use) is written to, not replaced by a new file through rename(2): as
+# root, -o /dev/null would put a regular file in place of the device
+mkfifo "$T/out/fifo"
+timeout 20 cat "$T/out/fifo" > "$T/from-fifo" &
+reader=$!
+"$X" -q -c "$CFG" -o "$T/out/fifo" -e 'SELECT TOP 2 ID FROM BIG' 2> "$T/e"
+is "$?" 0 "-o FIFO: 0"
+wait "$reader"
+printf '{"ID":1}\n{"ID":2}\n' > "$T/want"
+files_eq "$T/from-fifo" "$T/want" "-o FIFO: the reader got the rows"
+[ -p "$T/out/fifo" ]
+ok $? "-o FIFO: still a FIFO"
+timeout 20 cat "$T/out/fifo" > "$T/from-fifo" &
+reader=$!
+"$X" -q -c "$CFG" -o "$T/out/x.ndjson" -m "$T/out/fifo" \
+    -e 'SELECT TOP 2 ID FROM BIG' 2> "$T/e"
+is "$?" 0 "-m FIFO: 0"
+wait "$reader"
+grep -q '"name": "ID"' "$T/from-fifo"
+ok $? "-m FIFO: the reader got the schema"
+[ -p "$T/out/fifo" ]
+ok $? "-m FIFO: still a FIFO"
+is "$(left)" "$(printf 'fifo\nx.ndjson')" "-m FIFO: no temporary file"
+clean
+"$X" -q -c "$CFG" -o /dev/null -m /dev/null -e 'SELECT TOP 2 ID FROM BIG'
+is "$?" 0 "-o /dev/null -m /dev/null: 0"
+[ -c /dev/null ] && [ -z "$(find /dev -maxdepth 1 -name '.null.tmp.*')" ]
+ok $? "-o /dev/null: still the device, no temporary file in /dev"
+
 done_testing

@@ -57,6 +57,7 @@ struct run {
 	int			 ncols;
 	struct atomicfile	 afd, afs;	/* data, schema */
 	int			 fdd, fds;
+	int			 ddirect, sdirect;	/* not renamed */
 	struct out		 out;
 	struct progress		 prog;
 };
@@ -124,14 +125,17 @@ opts_check(const struct opts *o)
 		char		 opt;
 		const char	*value;
 	} named[] = { { 'o', o->out }, { 'm', o->schema }, { 'T', o->label } };
-	size_t	i;
+	struct stat	st;
+	size_t		i;
 
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		if (named[i].value != NULL && named[i].value[0] == '\0') {
 			warnx("-%c: empty name", named[i].opt);
 			exit(EX_USAGE);
 		}
-	if (o->schema != NULL && path_same(o->out, o->schema)) {
+	/* both into /dev/null is no mistake */
+	if (o->schema != NULL && path_same(o->out, o->schema) &&
+	    !(stat(o->schema, &st) == 0 && S_ISCHR(st.st_mode))) {
 		warnx("-o and -m name the same file (%s)",
 		    is_stdout(o->schema) ? "standard output" : o->schema);
 		exit(EX_USAGE);
@@ -298,21 +302,29 @@ columns_free(struct column *c, int n)
 	free(c);
 }
 
-/* file_begin: PATH under its temporary name, or stdout for none or "-";
+/* file_begin: PATH under its temporary name, stdout for none or "-",
+ * or PATH itself (*DIRECT set) when it exists and is no regular file;
  * -1 with errno on failure */
 static int
-file_begin(struct atomicfile *af, const char *path, char *tmp)
+file_begin(struct atomicfile *af, const char *path, char *tmp, int *direct)
 {
 	struct stat	st;
+	int		fd;
 
-	if (path == NULL || strcmp(path, "-") == 0) {
-		af->fd = -1;
+	af->fd = -1;
+	if (path == NULL || strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
-	}
-	/* rename(2) would say so only once the whole result is in */
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		return -1;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* rename(2) would say so only once the result is in */
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		/* a FIFO or /dev/null: renaming over it would put a
+		 * regular file in its place (as root, in /dev) */
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1)
+			*direct = 1;
+		return fd;
 	}
 	if (af_open(af, path) == -1)
 		return -1;
@@ -321,8 +333,17 @@ file_begin(struct atomicfile *af, const char *path, char *tmp)
 }
 
 static int
-file_commit(struct atomicfile *af, char *tmp)
+file_commit(struct atomicfile *af, char *tmp, const char *path, int fd,
+    int *direct)
 {
+	if (*direct) {
+		*direct = 0;
+		if (close(fd) == -1) {
+			warn("%s", path);
+			return -1;
+		}
+		return 0;
+	}
 	if (af->fd == -1)
 		return 0;
 	if (af_commit(af) == -1) {
@@ -335,8 +356,11 @@ file_commit(struct atomicfile *af, char *tmp)
 }
 
 static void
-file_abort(struct atomicfile *af, char *tmp)
+file_abort(struct atomicfile *af, char *tmp, int fd, int *direct)
 {
+	if (*direct)
+		close(fd);
+	*direct = 0;
 	if (af->fd != -1)
 		af_abort(af);
 	tmp[0] = '\0';
@@ -468,11 +492,12 @@ static int
 run_open(struct run *r)
 {
 	if (r->o.schema != NULL && (r->fds = file_begin(&r->afs,
-	    r->o.schema, tmp_schema)) == -1) {
+	    r->o.schema, tmp_schema, &r->sdirect)) == -1) {
 		warn("%s", r->o.schema);
 		return EX_FAILURE;
 	}
-	if ((r->fdd = file_begin(&r->afd, r->o.out, tmp_data)) == -1) {
+	if ((r->fdd = file_begin(&r->afd, r->o.out, tmp_data,
+	    &r->ddirect)) == -1) {
 		warn("%s", r->o.out);
 		return EX_FAILURE;
 	}
@@ -519,8 +544,10 @@ run_write(struct run *r)
 		warn("%s", r->outname);
 		return EX_FAILURE;
 	}
-	if (file_commit(&r->afs, tmp_schema) == -1 ||
-	    file_commit(&r->afd, tmp_data) == -1)
+	if (file_commit(&r->afs, tmp_schema, r->o.schema, r->fds,
+	    &r->sdirect) == -1 ||
+	    file_commit(&r->afd, tmp_data, r->o.out, r->fdd,
+	    &r->ddirect) == -1)
 		return EX_FAILURE;
 	return 0;
 }
@@ -550,8 +577,8 @@ run_report(struct run *r, int rc)
 static void
 run_free(struct run *r)
 {
-	file_abort(&r->afs, tmp_schema);
-	file_abort(&r->afd, tmp_data);
+	file_abort(&r->afs, tmp_schema, r->fds, &r->sdirect);
+	file_abort(&r->afd, tmp_data, r->fdd, &r->ddirect);
 	db_close();
 	out_free(&r->out);
 	columns_free(r->cols, r->ncols);
