@@ -19,6 +19,10 @@ wait_for() {
 	"$@" 2>/dev/null
 }
 
+runs_count() {
+	find "$SPOOL" -mindepth 1 -maxdepth 1 -name '2*' | wc -l
+}
+
 uploading() {
 	pgrep -P "$drv" -x bq-upload > /dev/null
 }
@@ -59,13 +63,13 @@ mkdir "$T/nosql"
 sed "s|\"sql_dir\": \"[^\"]*\"|\"sql_dir\": \"nosql\"|" "$CFG" \
     > "$T/c-nosql.json"
 chmod 600 "$T/c-nosql.json"
-runs_before=$(ls "$SPOOL" | wc -l)
+runs_before=$(runs_count)
 events_before=$(sentry_events)
 "$RS" -c "$T/c-nosql.json" > /dev/null 2> "$T/err"
 is "$?" 1 "an empty sql_dir exits 1"
 is "$(cat "$T/err")" "run-sync.sh: $T/nosql: no queries (*.sql)" \
     "with one message naming the folder"
-is "$(ls "$SPOOL" | wc -l)" "$runs_before" "and makes no run folder"
+is "$(runs_count)" "$runs_before" "and makes no run folder"
 is "$(sentry_events)" "$events_before" "a config mistake is not sent to Sentry"
 
 done_testing
