@@ -1,6 +1,7 @@
 # pohoda-extract links FreeTDS db-lib.  The unit test of its pure parts
 # (values, names, the writer) is built with it, into $(OBJ)/unit.
-LIBS_pohoda-extract = -lsybdb -lm
+PKGS_pohoda-extract = libisal
+LIBS_pohoda-extract = -lsybdb -lm -lpthread
 
 all: $(OBJ)/unit/extract-value
 
@@ -10,4 +11,5 @@ EXTRACT_UNIT_OBJ = $(OBJ)/tests/unit/extract-value.o \
 $(OBJ)/unit/extract-value: $(EXTRACT_UNIT_OBJ) $(OBJ)/libpohoda.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ \
-	    $(call pkgflags,libs,$(PKGS_lib)) -lm
+	    $(call pkgflags,libs,$(PKGS_lib) $(PKGS_pohoda-extract)) \
+	    -lm -lpthread

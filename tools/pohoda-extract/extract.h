@@ -7,10 +7,9 @@
 #ifndef POHODA_EXTRACT_H
 #define POHODA_EXTRACT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
-
-#include <zlib.h>
 
 #define PROG		"pohoda-extract"
 
@@ -18,10 +17,14 @@
 #define OUT_GZ_LEVEL	1
 #define OUT_BUFSIZE	(64 * 1024)
 
+struct isal_zstream;
+
 /*
  * out: NDJSON bytes collected in a buffer and written to a file
  * descriptor, plain or as gzip members.  Errors are sticky: the first
  * one is kept in err (an errno value) and everything after is dropped.
+ * In gzip mode a second thread compresses and writes (out.c); the j*
+ * fields, under mu, are the buffer handed to it.
  */
 struct out {
 	int		 fd;
@@ -29,8 +32,20 @@ struct out {
 	int		 err;
 	unsigned char	*buf;
 	size_t		 len;
+	unsigned char	*spare;
 	unsigned char	*zbuf;
-	z_stream	 zs;
+	struct isal_zstream *z;
+	unsigned char	*zlevel;
+	pthread_t	 thr;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 running;
+	int		 quit;
+	int		 jbusy;
+	int		 jend;
+	unsigned char	*jbuf;
+	size_t		 jlen;
+	int		 zerr;		/* the thread's first error */
 	long long	 member_rows;	/* rows per gzip member, 0: one */
 	long long	 member_left;
 	long long	 rows;
