@@ -448,6 +448,9 @@ summary_log() {
 report_failure() {
 	reported=1
 	_list=$(printf '%s' "$failures" | sed 's/^ //; s/;$//')
+	# cron mails standard error: it must say what failed even when a
+	# program's own words were lost (a full spool) or went to the log
+	echo "$PROG: run $run failed: $_list" >&2
 	log ERROR run="$run" step=run status=failed failed="$_list"
 	pohoda-report -q -c "$config" -r "$run" -t "$first_fail" \
 	    -s "$first_step" -p "$first_prog" -x "${first_exit:-1}" \

@@ -72,4 +72,20 @@ is "$(cat "$T/err")" "run-sync.sh: $T/nosql: no queries (*.sql)" \
 is "$(runs_count)" "$runs_before" "and makes no run folder"
 is "$(sentry_events)" "$events_before" "a config mistake is not sent to Sentry"
 
+# a program that fails without a word (its messages lost, say to a full
+# disk): standard error, which cron mails, still says what failed
+mkdir "$T/quietbin"
+for p in "$BIN"/*; do
+	ln -s "$p" "$T/quietbin/${p##*/}"
+done
+rm "$T/quietbin/pohoda-batch"
+printf '#!/bin/sh\nexit 1\n' > "$T/quietbin/pohoda-batch"
+chmod 755 "$T/quietbin/pohoda-batch"
+POHODA_SYNC_BIN=$T/quietbin "$RS" -c "$CFG" -t SKPP > /dev/null 2> "$T/err"
+is "$?" 1 "a silent failure exits 1"
+run=$(last_run)
+grep -q "^run-sync.sh: run $run failed: SKPP (batch, pohoda-batch exit 1)" \
+    "$T/err"
+ok $? "standard error names the run, table, step and program"
+
 done_testing
