@@ -235,10 +235,8 @@ digits_place(char *buf, size_t size, int neg, const char *dig, int nd,
 	return (int)i;
 }
 
-/* numeric_bytes: how many bytes FreeTDS keeps for a precision: a sign
- * byte and the fewest bytes that hold 10^prec - 1 */
 static int
-numeric_bytes(int prec)
+numeric_bytes_count(int prec)
 {
 	unsigned char	m[40];
 	int		i, n = 1, carry;
@@ -261,6 +259,19 @@ numeric_bytes(int prec)
 		;
 	n = i + 1;
 	return 1 + n;
+}
+
+/* numeric_bytes: how many bytes FreeTDS keeps for a precision: a sign
+ * byte and the fewest bytes that hold 10^prec - 1.  Kept per precision:
+ * working it out for every value cost a fifth of the run */
+static int
+numeric_bytes(int prec)
+{
+	static int	known[78];
+
+	if (known[prec] == 0)
+		known[prec] = numeric_bytes_count(prec);
+	return known[prec];
 }
 
 /*
