@@ -79,6 +79,13 @@ run_state() {
 	fi
 }
 
+# runjson_damaged DIR: DIR/run.json is there but no run's record (a
+# crash cannot leave it so, a disk or a person can)
+runjson_damaged() {
+	[ -e "$1/run.json" ] || return 1
+	! jq -e '.tables | type == "object"' "$1/run.json" > /dev/null 2>&1
+}
+
 # file_put FILE: standard input into FILE, atomically
 file_put() {
 	_tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").tmp.XXXXXX")
@@ -311,6 +318,8 @@ run_pick() {
 		is_run_name "$opt_run" || die "$opt_run: not a run name" \
 		    "(YYYYMMDDTHHMMSSZ)"
 		[ -d "$spool/$opt_run" ] || die "$spool/$opt_run: no such run"
+		! runjson_damaged "$spool/$opt_run" ||
+		    die "$spool/$opt_run/run.json: damaged (not valid JSON)"
 		echo "$opt_run"
 		return
 	fi
@@ -323,7 +332,14 @@ run_pick() {
 		    ! expr "$r" \> "$_oldest" > /dev/null; then
 			continue
 		fi
-		[ "$(run_state "$_p")" = "done" ] || _pick=$r
+		[ "$(run_state "$_p")" != "done" ] || continue
+		if runjson_damaged "$_p"; then
+			# a new run is always safe; this one waits for a person
+			[ -n "$plan" ] || log WARNING run="$r" step=start \
+			    msg="$_p/run.json: damaged (not valid JSON); not resumed"
+			continue
+		fi
+		_pick=$r
 	done
 	echo "$_pick"
 }

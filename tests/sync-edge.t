@@ -88,4 +88,20 @@ grep -q "^run-sync.sh: run $run failed: SKPP (batch, pohoda-batch exit 1)" \
     "$T/err"
 ok $? "standard error names the run, table, step and program"
 
+# a damaged run.json: named, and a start without -r begins a new run
+printf '{"run": ' > "$SPOOL/$run/run.json"
+sync_run -r "$run" > /dev/null 2> "$T/err"
+is "$?" 1 "-r with a damaged run.json exits 1"
+is "$(cat "$T/err")" \
+    "run-sync.sh: $SPOOL/$run/run.json: damaged (not valid JSON)" \
+    "naming the file"
+sleep 1
+sync_run -t SKPP > /dev/null 2> "$T/err"
+is "$?" 0 "a start without -r begins a new run instead"
+isnt "$(last_run)" "$run" "(a new one)"
+grep -q "WARNING run-sync.sh.* run=$run .*run.json: damaged" "$SYNC_LOG"
+ok $? "and logs why the old one is not resumed"
+sync_compare "$SPOOL/$(last_run)" SKPP > "$T/cmp"
+ok $? "SKPP holds exactly its query's rows"
+
 done_testing
