@@ -612,7 +612,15 @@ plan_main() {
 }
 
 lock_take() {
-	mkdir -p "$spool"
+	# a failed redirection would end the shell with its own message
+	if ! _e=$(mkdir -p "$spool" 2>&1); then
+		log ERROR step=lock status=failed msg="$spool: ${_e##*: }"
+		die "$spool: cannot create: ${_e##*: }"
+	fi
+	if ! _e=$(touch "$spool/.lock" 2>&1); then
+		log ERROR step=lock status=failed msg="$spool/.lock: ${_e##*: }"
+		die "$spool/.lock: cannot write: ${_e##*: }"
+	fi
 	exec 9>> "$spool/.lock"
 	if ! flock -n 9; then
 		pid=$(cat "$spool/.lock" 2>/dev/null || true)

@@ -104,4 +104,15 @@ ok $? "and logs why the old one is not resumed"
 sync_compare "$SPOOL/$(last_run)" SKPP > "$T/cmp"
 ok $? "SKPP holds exactly its query's rows"
 
+# a spool that cannot be created
+: > "$T/afile"
+sed 's|"spool_dir": "spool"|"spool_dir": "afile/spool"|' "$CFG" \
+    > "$T/c-ro.json"
+chmod 600 "$T/c-ro.json"
+"$RS" -c "$T/c-ro.json" > /dev/null 2> "$T/err"
+is "$?" 1 "a spool that cannot be made exits 1"
+is "$(cat "$T/err")" \
+    "run-sync.sh: $T/afile/spool: cannot create: Not a directory" \
+    "with one message naming it"
+
 done_testing
