@@ -532,4 +532,13 @@ is "$?" 0 "-o /dev/null -m /dev/null: 0"
 [ -c /dev/null ] && [ -z "$(find /dev -maxdepth 1 -name '.null.tmp.*')" ]
 ok $? "-o /dev/null: still the device, no temporary file in /dev"
 
+# 20. an IPv6 address in messages is bracketed before its port
+sed 's/"host": "127.0.0.1"/"host": "::1"/' "$NCFG" > "$T/v6.json"
+chmod 600 "$T/v6.json"
+v6port=$(sed -n 's/.*"port": \([0-9]*\).*/\1/p' "$T/v6.json")
+"$X" -q -c "$T/v6.json" -e 'SELECT 1' 2> "$T/e"
+is "$?" 69 "nothing on [::1]: 69"
+grep -q "^pohoda-extract: \[::1\]:$v6port: cannot connect" "$T/e"
+ok $? "nothing on [::1]: the address in brackets"
+
 done_testing

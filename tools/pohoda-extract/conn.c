@@ -290,8 +290,10 @@ db_connect(struct config *cfg, const char *src, int verbose)
 	db.src = src;
 	db.verbose = verbose;
 	db.phase = PH_CONNECT;
-	snprintf(db.where, sizeof(db.where), "%s:%d", cfg->mssql.host,
-	    cfg->mssql.port);
+	/* an IPv6 address takes brackets before its port */
+	snprintf(db.where, sizeof(db.where),
+	    strchr(cfg->mssql.host, ':') ? "[%s]:%d" : "%s:%d",
+	    cfg->mssql.host, cfg->mssql.port);
 	db.tls = strcmp(cfg->mssql.encryption, "require") == 0;
 	/* FreeTDS takes an empty user for a Kerberos login */
 	if (cfg->mssql.user[0] == '\0') {
