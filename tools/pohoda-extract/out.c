@@ -1,5 +1,5 @@
 /*
- * out.c: the NDJSON writer.  Rows are collected in a 64 KiB buffer and
+ * out.c: the NDJSON writer.  Rows are collected in a 256 KiB buffer and
  * written plain or through deflate.  In gzip mode every MEMBER_ROWS rows
  * end a gzip member, so that pohoda-batch can cut the stream at member
  * boundaries without recompressing.
@@ -79,6 +79,15 @@ gz_run(struct out *o, unsigned char *p, size_t n, int end)
 		gz_member_start(o);
 }
 
+/* gz_wake: with mu held; a wake-up costs a system call, so only when
+ * the other thread sleeps */
+static void
+gz_wake(struct out *o)
+{
+	if (o->waiting)
+		pthread_cond_broadcast(&o->cv);
+}
+
 static void *
 gz_thread(void *arg)
 {
@@ -86,8 +95,11 @@ gz_thread(void *arg)
 
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		while (!o->jbusy && !o->quit)
+		while (!o->jbusy && !o->quit) {
+			o->waiting++;
 			pthread_cond_wait(&o->cv, &o->mu);
+			o->waiting--;
+		}
 		if (!o->jbusy)
 			break;
 		pthread_mutex_unlock(&o->mu);
@@ -95,7 +107,7 @@ gz_thread(void *arg)
 			gz_run(o, o->jbuf, o->jlen, o->jend);
 		pthread_mutex_lock(&o->mu);
 		o->jbusy = 0;
-		pthread_cond_broadcast(&o->cv);
+		gz_wake(o);
 	}
 	pthread_mutex_unlock(&o->mu);
 	return NULL;
@@ -106,8 +118,11 @@ static void
 gz_wait(struct out *o)
 {
 	pthread_mutex_lock(&o->mu);
-	while (o->jbusy)
+	while (o->jbusy) {
+		o->waiting++;
 		pthread_cond_wait(&o->cv, &o->mu);
+		o->waiting--;
+	}
 	if (o->err == 0)
 		o->err = o->zerr;
 	pthread_mutex_unlock(&o->mu);
@@ -128,7 +143,7 @@ gz_hand(struct out *o, int end)
 	o->jlen = o->len;
 	o->jend = end;
 	o->jbusy = 1;
-	pthread_cond_broadcast(&o->cv);
+	gz_wake(o);
 	pthread_mutex_unlock(&o->mu);
 	t = o->buf;
 	o->buf = o->spare;
