@@ -541,4 +541,55 @@ is "$?" 69 "nothing on [::1]: 69"
 grep -q "^pohoda-extract: \[::1\]:$v6port: cannot connect" "$T/e"
 ok $? "nothing on [::1]: the address in brackets"
 
+# 21. names that clash after the rules of DESIGN §4: case (BigQuery
+# compares without it), sanitising, a suffix that is taken already
+"$X" -q -c "$CFG" -m "$T/out/n.schema" -e "SELECT 1 AS a, 2 AS A, \
+3 AS [a b], 4 AS a_b, 5 AS a_2, 6 AS [a-2], 7 AS [日本], 8 AS [ß], \
+9 AS [Ærø], 10 AS [_]" > "$T/got"
+is "$?" 0 "clashing names: 0"
+echo '{"a":1,"A_2":2,"a_b":3,"a_b_2":4,"a_2_2":5,"a_2_3":6,"__":7,"ss":8,"AEro":9,"_":10}' \
+    > "$T/want"
+files_eq "$T/got" "$T/want" "clashing names: unique keys, numbered in column order"
+"$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print(" ".join(f["description"] for f in s))' "$T/out/n.schema" > "$T/got"
+echo 'a A a b a_b a_2 a-2 日本 ß Ærø _' > "$T/want"
+files_eq "$T/got" "$T/want" "clashing names: the original names as descriptions"
+
+# NULL of every type, and the schema types of those columns
+"$X" -q -c "$CFG" -m "$T/out/null.schema" -e "SELECT \
+CAST(NULL AS bit) a, CAST(NULL AS tinyint) b, CAST(NULL AS bigint) c, \
+CAST(NULL AS decimal(38,10)) d, CAST(NULL AS money) e, \
+CAST(NULL AS real) f, CAST(NULL AS float) g, CAST(NULL AS date) h, \
+CAST(NULL AS time(3)) i, CAST(NULL AS datetime) j, \
+CAST(NULL AS smalldatetime) k, CAST(NULL AS datetime2(7)) l, \
+CAST(NULL AS datetimeoffset(7)) m, CAST(NULL AS varchar(max)) n, \
+CAST(NULL AS nchar(3)) o, CAST(NULL AS ntext) p, CAST(NULL AS image) q, \
+CAST(NULL AS varbinary(8)) r, CAST(NULL AS uniqueidentifier) s, \
+CAST(NULL AS xml) t" > "$T/got"
+is "$?" 0 "NULL of every type: 0"
+echo '{"a":null,"b":null,"c":null,"d":null,"e":null,"f":null,"g":null,"h":null,"i":null,"j":null,"k":null,"l":null,"m":null,"n":null,"o":null,"p":null,"q":null,"r":null,"s":null,"t":null}' \
+    > "$T/want"
+files_eq "$T/got" "$T/want" "NULL of every type: null"
+"$PY" -c 'import json, sys
+print(" ".join(f["type"] for f in json.load(open(sys.argv[1]))))' \
+    "$T/out/null.schema" > "$T/got"
+echo 'BOOL INT64 INT64 BIGNUMERIC NUMERIC FLOAT64 FLOAT64 DATE TIME DATETIME DATETIME DATETIME TIMESTAMP STRING STRING STRING BYTES BYTES STRING STRING' \
+    > "$T/want"
+files_eq "$T/got" "$T/want" "NULL of every type: the types still mapped"
+
+# 500 columns, in order
+cols=$("$PY" -c 'print(", ".join("%d AS c%d" % (i, i) for i in range(500)))')
+"$X" -q -c "$CFG" -m "$T/out/500.schema" -e "SELECT $cols" > "$T/got"
+is "$?" 0 "500 columns: 0"
+"$PY" -c 'import json, sys
+row = json.loads(open(sys.argv[1]).read())
+s = json.load(open(sys.argv[2]))
+want = ["c%d" % i for i in range(500)]
+print(list(row) == want and list(row.values()) == list(range(500)) and
+      [f["name"] for f in s] == want)' "$T/got" "$T/out/500.schema" \
+    > "$T/cmp"
+is "$(cat "$T/cmp")" True "500 columns: keys, values and schema in order"
+clean
+
 done_testing
