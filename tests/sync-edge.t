@@ -115,4 +115,16 @@ is "$(cat "$T/err")" \
     "run-sync.sh: $T/afile/spool: cannot create: Not a directory" \
     "with one message naming it"
 
+# a log in a folder that does not exist: said once, before anything runs
+sed 's|"file": "sync.log"|"file": "nolog/sync.log"|' "$CFG" \
+    > "$T/c-log.json"
+chmod 600 "$T/c-log.json"
+runs_before=$(runs_count)
+"$RS" -c "$T/c-log.json" > /dev/null 2> "$T/err"
+is "$?" 1 "a log in a missing folder exits 1"
+grep -q "c-log.json: log.file: $T/nolog/sync.log: No such file" "$T/err"
+ok $? "naming the key and the file"
+is "$(grep -c . "$T/err")" 2 "in one message (and the driver's)"
+is "$(runs_count)" "$runs_before" "before any run starts"
+
 done_testing

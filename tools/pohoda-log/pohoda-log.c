@@ -107,6 +107,33 @@ config_quiet_load(const char *path, struct config *cfg, int quiet)
 	return rc;
 }
 
+/*
+ * log_check: the log must be writable before a run starts; every
+ * program would otherwise say so once per event, and the night would
+ * go by with no log at all
+ */
+static int
+log_check(const struct config *cfg)
+{
+	char	*dir;
+	int	 rc = 0;
+
+	if (cfg->log.file == NULL || cfg->log.file[0] == '\0')
+		return 0;
+	if (access(cfg->log.file, F_OK) == 0) {
+		if (access(cfg->log.file, W_OK) == -1)
+			rc = -1;
+	} else {
+		dir = path_dir(cfg->log.file);
+		if (access(dir, W_OK | X_OK) == -1)
+			rc = -1;
+		free(dir);
+	}
+	if (rc == -1)
+		warn("%s: log.file: %s", cfg->path, cfg->log.file);
+	return rc;
+}
+
 static void
 lines_log(enum log_level level, const char *fields)
 {
@@ -198,6 +225,8 @@ main(int argc, char **argv)
 		if ((rc = config_load(path, &cfg)) == 0 && cfg.has_bigquery &&
 		    cfg.bq.credentials != NULL)
 			perm_warn(cfg.bq.credentials);
+		if (rc == 0 && log_check(&cfg) == -1)
+			rc = EX_CONFIG;
 		config_free(&cfg);
 		return rc == 0 ? 0 : EX_CONFIG;
 	}
