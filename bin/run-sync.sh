@@ -571,6 +571,8 @@ config_read() {
 	EOF
 	companies_query=$(jq -r '.companies_query //
 	    "SELECT TOP 1 linked_server, [database] FROM companies"' "$config")
+	[ -n "$companies_query" ] ||
+	    die "$config: companies_query: must not be empty"
 	[ "$spool" != - ] || die "$config: spool_dir: must not be empty"
 	[ "$sql_dir" != - ] || die "$config: sql_dir: must not be empty"
 	spool=$(resolve "$spool")

@@ -127,4 +127,13 @@ ok $? "naming the key and the file"
 is "$(grep -c . "$T/err")" 2 "in one message (and the driver's)"
 is "$(runs_count)" "$runs_before" "before any run starts"
 
+# an empty companies_query names the key
+sed 's|"spool_dir": "spool"|"spool_dir": "spool", "companies_query": ""|' \
+    "$CFG" > "$T/c-cq.json"
+chmod 600 "$T/c-cq.json"
+"$RS" -c "$T/c-cq.json" > /dev/null 2> "$T/err"
+is "$?" 1 "an empty companies_query exits 1"
+is "$(cat "$T/err")" \
+    "run-sync.sh: $T/c-cq.json: companies_query: must not be empty" \
+    "naming the key"
 done_testing
