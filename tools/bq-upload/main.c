@@ -104,14 +104,16 @@ config_read(const char *path, struct config *cfg)
 		fatal(EX_CONFIG, "%s: bigquery: missing", path);
 }
 
+/* name_check: WHAT names where NAME came from (an option or a config
+ * key), and the exit status says whose mistake it is */
 static void
-name_check(const char *what, const char *name, size_t max)
+name_check(int ex, const char *what, const char *name, size_t max)
 {
 	size_t	n = strlen(name);
 
 	if (n == 0 || n > max || strspn(name, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
-		fatal(EX_USAGE, "%s %s: expected 1 to %zu letters, digits or "
+		fatal(ex, "%s %s: expected 1 to %zu letters, digits or "
 		    "underscores", what, name, max);
 }
 
@@ -372,7 +374,7 @@ main(int argc, char *argv[])
 	static struct bq	 b;
 	static char		*updir, *runid, *key_project;
 	const char		*cfgpath = NULL, *schema = NULL, *run = NULL;
-	char			*dir, *schema_dflt;
+	char			*dir, *schema_dflt, *dsname;
 	size_t			 i;
 	int			 ch, quiet = 0, verbose = 0;
 
@@ -424,10 +426,15 @@ main(int argc, char *argv[])
 
 	config_read(cfgpath, &cfg);
 	log_init(&cfg, verbose);
-	if (b.dataset == NULL)
+	name_check(EX_USAGE, "-t", b.table, 1024 - strlen(STAGING_SUFFIX));
+	if (b.dataset != NULL) {
+		name_check(EX_USAGE, "-d", b.dataset, 1024);
+	} else {
 		b.dataset = cfg.bq.dataset;
-	name_check("table", b.table, 1024 - strlen(STAGING_SUFFIX));
-	name_check("dataset", b.dataset, 1024);
+		dsname = xasprintf("%s: bigquery.dataset:", cfg.path);
+		name_check(EX_CONFIG, dsname, b.dataset, 1024);
+		free(dsname);
+	}
 	if (run != NULL && !run_id_ok(run))
 		fatal(EX_USAGE, "run %s: expected 1 to 64 letters, digits, "
 		    "'_' or '-'", run);
