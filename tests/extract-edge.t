@@ -592,4 +592,35 @@ print(list(row) == want and list(row.values()) == list(range(500)) and
 is "$(cat "$T/cmp")" True "500 columns: keys, values and schema in order"
 clean
 
+# 22. on a terminal, a message in the middle of the progress line starts
+# a line of its own, and a failed run shows no closing count
+if command -v script > /dev/null; then
+	"$PY" - "$T/mid.sqlite" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE t (id int, s nvarchar(20))")
+db.executemany("INSERT INTO t VALUES (?, ?)",
+               [(i, "ok" if i != 300000 else "日本") for i in range(1, 300001)])
+db.commit()
+PYEOF
+	stop_bg "$TDS_PID"
+	tds_start "$T/mid.sqlite"
+	MCFG=$(tds_cfg_file "$TDS_PORT")
+	script -qec "$X -c $MCFG -o $T/out/m.ndjson -e 'SELECT id, \
+CAST(s AS varchar(20)) AS s FROM t'" /dev/null | tr '\r' '\n' \
+	    > "$T/tty"
+	grep -q 'rows/s' "$T/tty"
+	ok $? "terminal: a progress line was shown"
+	grep -q '^pohoda-extract: query: server error 50000, line 1: Value' \
+	    "$T/tty"
+	ok $? "terminal: the server's message starts its own line"
+	tail -n 2 "$T/tty" | grep -q 'rows/s'
+	ok $((! $?)) "terminal: no count after the message of a failed run"
+else
+	skip "script(1) missing"
+	skip "script(1) missing"
+	skip "script(1) missing"
+fi
+clean
+
 done_testing

@@ -92,6 +92,8 @@ msg_handler(DBPROCESS *proc, DBINT msgno, int state, int severity,
 
 	(void)proc, (void)state, (void)server, (void)procname;
 	msg_tail(buf, sizeof(buf), text);
+	if (severity > 10 || db.verbose)
+		progress_break();
 	if (severity <= 10) {
 		/* "changed database context" and the like */
 		if (db.verbose)
@@ -190,6 +192,7 @@ err_handler(DBPROCESS *proc, int severity, int dberr, int oserr,
 	/* after the first failure the rest are its echoes */
 	if (db.code != 0 && !db.verbose)
 		return INT_CANCEL;
+	progress_break();
 	if (what == NULL)
 		what = msg_tail(buf, sizeof(buf), dberrstr);
 	if (oserr > 0 && dberr != SYBETIME && !login_cut(dberr))
@@ -432,6 +435,7 @@ db_row(void)
 	if (st == FAIL)
 		db_set(db.lost || dbdead(db.proc) ? EX_TEMPFAIL : EX_DATAERR);
 	else {
+		progress_break();
 		fprintf(stderr, "%s: %s: unexpected compute row\n", PROG,
 		    db.src);
 		db_set(EX_DATAERR);
@@ -460,6 +464,7 @@ db_finish(void)
 			break;
 		}
 		if (dbnumcols(db.proc) > 0) {
+			progress_break();
 			fprintf(stderr, "%s: %s: the query returned more "
 			    "than one result set\n", PROG, db.src);
 			db_set(EX_DATAERR);

@@ -107,6 +107,9 @@ struct column {
 	size_t		 prefixlen;
 };
 
+/* main.c: end a progress line on the terminal before a message */
+void	progress_break(void);
+
 /* value.c */
 #define VALUE_ERRLEN	160
 

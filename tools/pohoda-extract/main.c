@@ -62,6 +62,9 @@ struct run {
 	struct progress		 prog;
 };
 
+/* a progress line is on the terminal without its newline */
+static int	progress_open;
+
 /* temporary names, removed by the signal handler */
 static char	tmp_data[PATH_MAX], tmp_schema[PATH_MAX];
 
@@ -437,6 +440,15 @@ progress_show(struct progress *p, const struct out *o, int last)
 	fprintf(stderr, "\r%s: %lld rows, %.1f MB, %.0f rows/s%s", PROG,
 	    o->rows, (double)(o->bytes + (long long)o->len) / 1e6,
 	    secs > 0 ? (double)o->rows / secs : 0.0, last ? "\n" : " ");
+	progress_open = !last;
+}
+
+void
+progress_break(void)
+{
+	if (progress_open)
+		fputc('\n', stderr);
+	progress_open = 0;
 }
 
 /* row_write: one row as a JSON object line; -1 after reporting */
@@ -455,6 +467,7 @@ row_write(struct out *o, const struct column *c, int n, const char *src)
 			continue;
 		}
 		if (value_write(o, &c[i], data, len, err) == -1) {
+			progress_break();
 			fprintf(stderr, "%s: %s: row %lld, column %s: %s\n",
 			    PROG, src, o->rows + 1, c[i].key, err);
 			db_fail(EX_DATAERR);
@@ -475,6 +488,7 @@ rows_copy(struct run *r)
 		if (row_write(&r->out, r->cols, r->ncols, r->src) == -1)
 			return -1;
 		if (r->out.err != 0) {
+			progress_break();
 			fprintf(stderr, "%s: %s: %s\n", PROG, r->outname,
 			    strerror(r->out.err));
 			db_fail(EX_FAILURE);
@@ -562,8 +576,10 @@ run_report(struct run *r, int rc)
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	secs = elapsed(&r->prog.start, &end);
-	if (r->prog.on && r->out.buf != NULL)
+	/* after a failure its message is the last word */
+	if (r->prog.on && r->out.buf != NULL && rc == 0)
 		progress_show(&r->prog, &r->out, 1);
+	progress_break();
 	label = log_value(buf, sizeof(buf), r->label);
 	if (rc == 0)
 		logx(LOG_INFO, "table=%s rows=%lld bytes=%lld seconds=%.1f "
