@@ -343,6 +343,52 @@ civil_from_days(long days, int *y, int *m, int *d)
 }
 
 /*
+ * float_short: the common double fast, without printf and strtod (they
+ * were a tenth of a run): V is the double nearest to M / 10^K for an M
+ * below 10^15, so M / 10^K is what %.15g prints (its 15 digits cannot
+ * round to anything else, V being within half an ulp of it) and reads
+ * back as V.  10^-4 <= |V| < 10^15 keeps %g in fixed notation.  -1 for
+ * any other value (zero, NaN too): the slow way decides.
+ */
+static int
+float_short(char *buf, size_t size, double v)
+{
+	static const double	p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9 };
+	char			rev[24];
+	double			a = fabs(v), t;
+	long long		m = 0, q;
+	int			k, nd = 0, i = 0;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return -1;
+	for (k = 0; k < 10; k++) {
+		t = a * p10[k];
+		if (t >= 1e15)
+			return -1;
+		m = (long long)t;
+		if ((double)m == t && (double)m / p10[k] == a)
+			break;
+	}
+	if (k == 10 || size < 24)
+		return -1;
+	for (; k > 0 && m % 10 == 0; k--)
+		m /= 10;
+	for (q = m; q > 0 || nd <= k; q /= 10)
+		rev[nd++] = (char)('0' + q % 10);
+	if (v < 0)
+		buf[i++] = '-';
+	while (nd > k)
+		buf[i++] = rev[--nd];
+	if (k > 0)
+		buf[i++] = '.';
+	while (nd > 0)
+		buf[i++] = rev[--nd];
+	buf[i] = '\0';
+	return i;
+}
+
+/*
  * float_format: the shortest of %.{min}g .. %.{max}g that reads back as
  * the same value (a float for real, a double for float); -1 for NaN
  * and infinities, which JSON cannot hold.
@@ -352,6 +398,8 @@ float_format(char *buf, size_t size, double v, int is_real)
 {
 	int	p, lo = is_real ? 6 : 15, hi = is_real ? 9 : 17, n = -1;
 
+	if (!is_real && (n = float_short(buf, size, v)) >= 0)
+		return n;
 	if (!isfinite(v))
 		return -1;
 	for (p = lo; p <= hi; p++) {
