@@ -80,6 +80,10 @@ key_string(json_t *j, const char *field, int required)
 static int
 pem_no_passphrase(char *buf, int size, int rw, void *arg)
 {
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)arg;
 	return 0;		/* an encrypted key is refused, not prompted */
 }
 

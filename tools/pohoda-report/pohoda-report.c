@@ -337,6 +337,8 @@ header_seen(char *buf, size_t size, size_t n, void *arg)
 static size_t
 body_drop(char *buf, size_t size, size_t n, void *arg)
 {
+	(void)buf;
+	(void)arg;
 	return size * n;
 }
 
