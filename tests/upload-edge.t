@@ -2,11 +2,12 @@
 # upload-edge.t: bq-upload's words for values it cannot use: a dataset
 # from the config is a config error naming bigquery.dataset (exit 78), one
 # given with -d a usage error (64); a damaged upload/run file names the
-# file and is bad data (65), not a usage error.
+# file and is bad data (65), not a usage error; a damaged batch state file
+# says how to mend it, and mending it loads no row twice.
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 7
+plan 11
 
 bq_start --seed 0
 "$UP/make-batches" --rows 20 --batch 10 --seed 52 "$T/a"
@@ -34,3 +35,19 @@ is "$?" 65 "a damaged upload/run: exit 65"
 grep -q "^bq-upload: $T/a/batches/upload/run: " "$T/err"
 ok $? "naming the file"
 is "$(table_rows FA | wc -l)" 0 "nothing was loaded"
+
+# a damaged state file of the second batch: 65, and what to do
+rm -rf "$T/a/batches/upload"
+mkdir -p "$T/a/batches/upload"
+echo 'garb' > "$T/a/batches/upload/00002.state"
+"$BIN/bq-upload" -q -c "$T/config.json" -r R2 -t GS "$T/a/batches" \
+    2> "$T/err"
+is "$?" 65 "a damaged 00002.state: exit 65"
+grep -q "^bq-upload: $T/a/batches/upload/00002.state: damaged (.*);\
+ remove it and run again" "$T/err"
+ok $? "naming the file and what to do"
+rm "$T/a/batches/upload/00002.state"
+"$BIN/bq-upload" -q -c "$T/config.json" -r R2 -t GS "$T/a/batches" \
+    2> "$T/err"
+is "$?" 0 "once it is removed, the set is published"
+is "$(table_rows GS | wc -l)" 20 "with every row once"

@@ -161,13 +161,15 @@ state_load(const char *updir, const char *name, struct jobstate *st)
 			free(path);
 			return;
 		}
-		fatal(EX_DATAERR, "%s: %s", path, jerr.text);
+		fatal(EX_DATAERR, "%s: damaged (%s); remove it and run again: "
+		    "the batch's job is found by its id", path, jerr.text);
 	}
 	if (field_copy(j, "job", st->job, sizeof(st->job)) == -1 ||
 	    field_copy(j, "state", state, sizeof(state)) == -1 ||
 	    field_copy(j, "sha256", st->sha256, sizeof(st->sha256)) == -1 ||
 	    !json_is_integer(v = json_object_get(j, "attempt")))
-		fatal(EX_DATAERR, "%s: not a bq-upload state file", path);
+		fatal(EX_DATAERR, "%s: not a bq-upload state file; remove it "
+		    "and run again: the batch's job is found by its id", path);
 	st->attempt = (int)json_integer_value(v);
 	st->done = strcmp(state, "done") == 0;
 	st->rows = json_integer_value(json_object_get(j, "rows"));
