@@ -623,4 +623,55 @@ else
 fi
 clean
 
+# 23. a column type with no BigQuery mapping (sql_variant, sent here by
+# hand as SQL Server describes it): 65, the query, column and type named
+"$PY" - "$T/variant.port" "$T/empty.sqlite" <<'PYEOF' &
+import os, socket, struct, sys, threading, time
+sys.path.insert(0, "tests/servers")
+from tds.session import Session
+
+class Config:
+    db = sys.argv[2]
+    dbname = "POHODA"
+    writable = False
+    textsize = 2147483647
+    users = {"pohoda_sync": "pohoda-test-pw"}
+    synthetic = None
+
+class Variant(Session):
+    def batch(self, payload):
+        if "sql_variant" not in payload.decode("utf-16-le", "replace"):
+            return Session.batch(self, payload)
+        # COLMETADATA: one nullable sql_variant (0x62) of 8016 bytes
+        name = "Hodnota".encode("utf-16-le")
+        col = struct.pack("<IHBI", 0, 0x09, 0x62, 8016) + \
+            bytes([len(name) // 2]) + name
+        self.emit(bytes([0x81]) + struct.pack("<H", 1) + col)
+        self.emit(self.done(0x10, 0, 0xC1))
+        self.finish()
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+deadline = time.time() + 60
+while time.time() < deadline:
+    c, _ = s.accept()
+    threading.Thread(target=Variant(c, Config, 51).run, daemon=True).start()
+PYEOF
+VARIANT=$!
+_bg_pids="$_bg_pids $VARIANT"
+i=0
+while [ ! -s "$T/variant.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+VCFG=$(tds_cfg_file "$(cat "$T/variant.port")")
+echo 'SELECT CAST(x AS sql_variant) AS Hodnota FROM t' > "$T/V.sql"
+"$X" -q -c "$VCFG" -o "$T/out/v.ndjson" "$T/V.sql" 2> "$T/e"
+is "$?" 65 "a sql_variant column: 65"
+is "$(cat "$T/e")" "pohoda-extract: $T/V.sql: column 1 (Hodnota): \
+type sql_variant (98) has no BigQuery mapping" \
+    "a sql_variant column: query, column and type named"
+is "$(left)" "" "a sql_variant column: no file"
+stop_bg "$VARIANT"
+
 done_testing

@@ -275,15 +275,15 @@ config_get(const struct opts *o, struct config *cfg)
 }
 
 static int
-columns_check(struct column *c, int n)
+columns_check(struct column *c, int n, const char *src)
 {
 	int	i, bad = 0;
 
 	for (i = 0; i < n; i++) {
 		if (column_classify(&c[i]) == 0)
 			continue;
-		fprintf(stderr, "%s: column %d (%s): type %s (%d) has no "
-		    "BigQuery mapping\n", PROG, i + 1,
+		fprintf(stderr, "%s: %s: column %d (%s): type %s (%d) has "
+		    "no BigQuery mapping\n", PROG, src, i + 1,
 		    c[i].name[0] ? c[i].name : "no name",
 		    type_name(c[i].type), c[i].type);
 		bad = 1;
@@ -529,7 +529,7 @@ run_query(struct run *r)
 	if ((rc = db_query(r->query)) != 0)
 		return rc;
 	db_columns(&r->cols, &r->ncols);
-	return columns_check(r->cols, r->ncols);
+	return columns_check(r->cols, r->ncols, r->src);
 }
 
 /* run_write: the schema and the rows under temporary names, renamed
