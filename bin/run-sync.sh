@@ -619,9 +619,12 @@ lock_take() {
 		log ERROR step=lock status=failed msg="$spool: ${_e##*: }"
 		die "$spool: cannot create: ${_e##*: }"
 	fi
-	if ! _e=$(touch "$spool/.lock" 2>&1); then
-		log ERROR step=lock status=failed msg="$spool/.lock: ${_e##*: }"
-		die "$spool/.lock: cannot write: ${_e##*: }"
+	# made if missing, never touched: a busy start changes nothing
+	if ! _e=$([ -e "$spool/.lock" ] || touch "$spool/.lock" 2>&1) ||
+	    [ ! -w "$spool/.lock" ]; then
+		_e=${_e:+: ${_e##*: }}
+		log ERROR step=lock status=failed msg="$spool/.lock$_e"
+		die "$spool/.lock: cannot write$_e"
 	fi
 	exec 9>> "$spool/.lock"
 	if ! flock -n 9; then
