@@ -561,6 +561,12 @@ config_read() {
 	[ -f "$config" ] || die "$config: no such file"
 	pohoda-log -c "$config" --check ||
 	    die "$config: configuration is not valid"
+	# a DSN that cannot be used would lose every failure report; its
+	# warnings about the config were said just above
+	if ! _e=$(pohoda-report -c "$config" --check 2>&1); then
+		printf '%s\n' "$_e" | grep -v ': warning: ' >&2
+		die "$config: configuration is not valid"
+	fi
 	confdir=$(dirname "$config")
 
 	IFS='	' read -r spool sql_dir batch_size resume_hours \

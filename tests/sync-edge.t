@@ -136,4 +136,15 @@ is "$?" 1 "an empty companies_query exits 1"
 is "$(cat "$T/err")" \
     "run-sync.sh: $T/c-cq.json: companies_query: must not be empty" \
     "naming the key"
+
+# a Sentry DSN that could never be used: said before the run, not lost
+# with the first failure's report
+sed 's|"dsn": "[^"]*"|"dsn": "garbage"|' "$CFG" > "$T/c-dsn.json"
+chmod 600 "$T/c-dsn.json"
+runs_before=$(runs_count)
+"$RS" -c "$T/c-dsn.json" > /dev/null 2> "$T/err"
+is "$?" 1 "a malformed sentry.dsn exits 1"
+grep -q "^pohoda-report: $T/c-dsn.json: sentry.dsn: expected" "$T/err"
+ok $? "naming the key"
+is "$(runs_count)" "$runs_before" "before any run starts"
 done_testing

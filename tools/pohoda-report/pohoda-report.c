@@ -53,7 +53,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: pohoda-report [-qv] [-c config] [-r run] "
 	    "[-t table] [-s step] [-p program]\n"
-	    "                     [-x status] [-L logfile] message ...\n");
+	    "                     [-x status] [-L logfile] message ...\n"
+	    "       pohoda-report [-c config] --check\n");
 }
 
 static void
@@ -426,6 +427,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -436,7 +438,7 @@ main(int argc, char **argv)
 	const char	*path, *errstr;
 	char		 event_id[33], *tail, *env;
 	json_t		*ev;
-	int		 ch, rc, verbose = 0;
+	int		 ch, rc, verbose = 0, check = 0;
 
 	if ((path = getenv("POHODA_SYNC_CONFIG")) == NULL)
 		path = "config.json";
@@ -445,6 +447,9 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'C':
+			check = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -485,7 +490,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	if (check ? argc != 0 : argc < 1) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -502,6 +507,11 @@ main(int argc, char **argv)
 		dsn_free(&d);
 		config_free(&cfg);
 		return EX_CONFIG;
+	}
+	if (check) {
+		dsn_free(&d);
+		config_free(&cfg);
+		return 0;
 	}
 	log_init(&cfg, verbose);
 
