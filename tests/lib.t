@@ -26,6 +26,18 @@ is "$rc" 78 "an unknown key is an error"
 case "$out" in *"spool: unknown key"*) ok 0 "the unknown key is named" ;;
 *) ok 1 "the unknown key is named"; diag "$out" ;; esac
 
+cfg '{"mssql": {"host": "h", "user": "u", "password": "p", "database": "d",
+  "login_timeout": 0}}'
+out=$("$lt" config "$T/c.json" 2>&1)
+is "$?/$out" \
+    "78/lib-test: $T/c.json: mssql.login_timeout: 0 is out of range (1 to 3600)" \
+    "a login timeout of 0 (wait for ever) is refused"
+
+cfg '{"mssql": []}'
+out=$("$lt" config "$T/c.json" 2>&1)
+is "$out" "lib-test: $T/c.json: mssql: expected an object, not an array" \
+    "a section of the wrong type is one message"
+
 cfg '{"log": {"level": "LOUD"}}'
 "$lt" config "$T/c.json" > /dev/null 2>&1
 is $? 78 "a bad log level is an error"

@@ -38,8 +38,9 @@ static const struct key keys[] = {
 	{ "mssql.database", K_STR, OFF(mssql.database), 0, 0, 1, 0 },
 	{ "mssql.tds_version", K_STR, OFF(mssql.tds_version), 0, 0, 0, 0 },
 	{ "mssql.encryption", K_STR, OFF(mssql.encryption), 0, 0, 0, 0 },
+	/* a nightly job must never wait for ever on a silent server */
 	{ "mssql.login_timeout", K_INT, OFF(mssql.login_timeout),
-	    0, 3600, 0, 0 },
+	    1, 3600, 0, 0 },
 	{ "mssql.query_timeout", K_INT, OFF(mssql.query_timeout),
 	    0, 86400, 0, 0 },
 	{ "companies_query", K_STR, OFF(companies_query), 0, 0, 0, 0 },
@@ -234,7 +235,7 @@ required_check(const char *file, json_t *root)
 		dot = strchr(keys[i].path, '.');
 		obj = json_object_getn(root, keys[i].path,
 		    (size_t)(dot - keys[i].path));
-		if (obj == NULL || json_object_get(obj, dot + 1) != NULL)
+		if (!json_is_object(obj) || json_object_get(obj, dot + 1))
 			continue;
 		warnx("%s: %s: missing (it is required)", file, keys[i].path);
 		rc = -1;
