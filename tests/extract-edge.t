@@ -674,4 +674,18 @@ type sql_variant (98) has no BigQuery mapping" \
 is "$(left)" "" "a sql_variant column: no file"
 stop_bg "$VARIANT"
 
+# keys that begin with a prefix BigQuery keeps for itself get an f in
+# front (BigQuery refuses such a column), compared without case as
+# BigQuery does; the original name stays in the description
+"$X" -q -c "$MCFG" -m "$T/out/s.json" -e "SELECT 1 AS [ FILE size],
+    2 AS [_partitiontime], 3 AS [__root__], 4 AS [_Table_x],
+    5 AS [_ROW_TIMESTAMP], 6 AS [_COLIDENTIFIER1], 7 AS [_TABLE]" \
+    > "$T/out/rows" 2> "$T/e"
+is "$?/$(cat "$T/out/rows")" \
+    '0/{"f_FILE_size":1,"f_partitiontime":2,"f__root__":3,"f_Table_x":4,"f_ROW_TIMESTAMP":5,"f_COLIDENTIFIER1":6,"_TABLE":7}' \
+    "reserved prefixes get an f in front"
+is "$(jq -r '.[0].description' "$T/out/s.json")" " FILE size" \
+    "the description keeps the original name"
+clean
+
 done_testing

@@ -1,7 +1,8 @@
 /*
  * names.c: result column names made BigQuery-safe (DESIGN §4): letters,
  * digits and _, Latin diacritics transliterated, anything else _, a
- * leading digit prefixed with _, an empty name f<position>, and
+ * leading digit prefixed with _, an empty name f<position>, a name
+ * that begins with a prefix BigQuery reserves prefixed with f, and
  * duplicates numbered _2, _3 in column order.  BigQuery compares column
  * names without regard to case, so duplicates are found that way too.
  */
@@ -97,6 +98,23 @@ translit(unsigned cp, char one[2])
 	return one;
 }
 
+/* BigQuery refuses column names that begin with these, in any case */
+static const char *const reserved[] = {
+	"_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__",
+	"_COLIDENTIFIER"
+};
+
+static int
+name_reserved(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strncasecmp(key, reserved[i], strlen(reserved[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* name_sanitize: NAME of column POS (from 1) into BUF */
 void
 name_sanitize(const char *name, int pos, char *buf, size_t size)
@@ -121,6 +139,10 @@ name_sanitize(const char *name, int pos, char *buf, size_t size)
 	buf[n] = '\0';
 	if (n == 0)
 		snprintf(buf, size, "f%d", pos);
+	else if (name_reserved(buf)) {
+		memmove(buf + 1, buf, n + 1);
+		buf[0] = 'f';
+	}
 }
 
 static int
