@@ -561,12 +561,15 @@ config_read() {
 	[ -f "$config" ] || die "$config: no such file"
 	pohoda-log -c "$config" --check ||
 	    die "$config: configuration is not valid"
-	# a DSN that cannot be used would lose every failure report; its
-	# warnings about the config were said just above
-	if ! _e=$(pohoda-report -c "$config" --check 2>&1); then
-		printf '%s\n' "$_e" | grep -v ': warning: ' >&2
-		die "$config: configuration is not valid"
-	fi
+	# what bq-upload would refuse only after a night's extract, and a
+	# DSN that would lose every failure report (their warnings about
+	# the files were said just above)
+	for _p in bq-upload pohoda-report; do
+		if ! _e=$("$_p" -c "$config" --check 2>&1); then
+			printf '%s\n' "$_e" | grep -v ': warning: ' >&2
+			die "$config: configuration is not valid"
+		fi
+	done
 	confdir=$(dirname "$config")
 
 	IFS='	' read -r spool sql_dir batch_size resume_hours \

@@ -147,4 +147,16 @@ is "$?" 1 "a malformed sentry.dsn exits 1"
 grep -q "^pohoda-report: $T/c-dsn.json: sentry.dsn: expected" "$T/err"
 ok $? "naming the key"
 is "$(runs_count)" "$runs_before" "before any run starts"
+
+# a key file that is not there: said before the run, not after the
+# extract of every table
+sed 's|"credentials": "key.json"|"credentials": "nokey.json"|' "$CFG" \
+    > "$T/c-key.json"
+chmod 600 "$T/c-key.json"
+runs_before=$(runs_count)
+"$RS" -c "$T/c-key.json" > /dev/null 2> "$T/err"
+is "$?" 1 "a missing key file exits 1"
+grep -q "^bq-upload: $T/nokey.json: No such file" "$T/err"
+ok $? "naming the file"
+is "$(runs_count)" "$runs_before" "before any run starts"
 done_testing

@@ -9,7 +9,9 @@ export POHODA_SYNC_BIN
 
 mkdir -p "$T/sql"
 echo "SELECT 1 AS x" > "$T/sql/X.sql"
-echo '{"type": "service_account"}' > "$T/key.json"
+# a real key: run-sync.sh has bq-upload check it before a run
+"$PY" "$TOP/tests/servers/make-sa-key" --token-uri http://127.0.0.1:9/token \
+    --project perm --no-register "$T/key.json" || exit 1
 cat > "$T/c.json" <<'JSON'
 {"mssql": {"host": "127.0.0.1", "port": 9, "user": "u", "password": "p",
    "database": "d"},

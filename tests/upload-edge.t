@@ -7,7 +7,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 11
+plan 18
 
 bq_start --seed 0
 "$UP/make-batches" --rows 20 --batch 10 --seed 52 "$T/a"
@@ -51,3 +51,21 @@ rm "$T/a/batches/upload/00002.state"
     2> "$T/err"
 is "$?" 0 "once it is removed, the set is published"
 is "$(table_rows GS | wc -l)" 20 "with every row once"
+
+# --check: the config, the dataset, the key file and the URLs, nothing
+# sent, so that the driver finds them before it extracts a night's rows
+n0=$(wc -l < "$T/bq/requests.log")
+"$BIN/bq-upload" -c "$T/config.json" --check > "$T/out" 2> "$T/err"
+is "$?" 0 "--check of a good config: exit 0"
+is "$(cat "$T/out" "$T/err")" "" "silently"
+"$BIN/bq-upload" -c "$T/c2.json" --check 2> "$T/err"
+is "$?" 78 "--check of a bad dataset: exit 78"
+config_write "$BQ_URL" "$T/nokey.json"
+"$BIN/bq-upload" -c "$T/config.json" --check 2> "$T/err"
+is "$?" 78 "--check of a missing key file: exit 78"
+grep -q "^bq-upload: $T/nokey.json: No such file" "$T/err"
+ok $? "naming the file"
+config_write "http://192.0.2.1" "$T/key.json"
+"$BIN/bq-upload" -c "$T/config.json" --check 2> "$T/err"
+is "$?" 78 "--check of a plain-http api_url: exit 78"
+is "$(wc -l < "$T/bq/requests.log")" "$n0" "nothing was sent"

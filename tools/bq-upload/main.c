@@ -43,8 +43,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: %s [-qv] [-c config] -t table [-d dataset] "
-	    "[-m schema] [-r run] dir\n       %s -h | --help | --version\n",
-	    getprogname(), getprogname());
+	    "[-m schema] [-r run] dir\n       %s [-c config] --check\n"
+	    "       %s -h | --help | --version\n",
+	    getprogname(), getprogname(), getprogname());
 }
 
 void
@@ -181,6 +182,24 @@ bq_setup(struct bq *b, const struct config *cfg, char *key_project)
 		fatal(EX_FAILURE, "out of memory");
 	b->location = cfg->bq.location;
 	b->staging = xasprintf("%s%s", b->table, STAGING_SUFFIX);
+}
+
+/* config_check: what a load would refuse first (the dataset, the key
+ * file, the URLs), with nothing sent; for the driver, before a run */
+static int
+config_check(const char *cfgpath, struct bq *b)
+{
+	static struct config	 cfg;
+	char			*dsname, *key_project;
+
+	config_read(cfgpath, &cfg);
+	dsname = xasprintf("%s: bigquery.dataset:", cfg.path);
+	name_check(EX_CONFIG, dsname, cfg.bq.dataset, 1024);
+	free(dsname);
+	key_project = auth_init(cfg.bq.credentials);
+	b->table = "check";
+	bq_setup(b, &cfg, key_project);
+	return 0;
 }
 
 static void
@@ -364,6 +383,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -376,13 +396,16 @@ main(int argc, char *argv[])
 	const char		*cfgpath = NULL, *schema = NULL, *run = NULL;
 	char			*dir, *schema_dflt, *dsname;
 	size_t			 i;
-	int			 ch, quiet = 0, verbose = 0;
+	int			 ch, quiet = 0, verbose = 0, check = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:t:m:d:r:qvh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
+			break;
+		case 'C':
+			check = 1;
 			break;
 		case 't':
 			b.table = optarg;
@@ -415,7 +438,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || b.table == NULL) {
+	if (check && argc == 0 && b.table == NULL) {
+		auth_guard();
+		atexit(cleanup);
+		return config_check(cfgpath, &b);
+	}
+	if (check || argc != 1 || b.table == NULL) {
 		usage(stderr);
 		return EX_USAGE;
 	}
