@@ -11,11 +11,12 @@ sync_setup 1 100 || { echo "Bail out! servers did not start"; exit 1; }
 tables=$(sync_tables)
 ntables=$(echo "$tables" | wc -l)
 
-# a bq-upload that fails "for now" while $T/fail-upload exists
+# a bq-upload that fails "for now" while $T/fail-upload exists (its
+# --check before a run is left alone)
 mkdir -p "$T/wrap"
 cat > "$T/wrap/bq-upload" <<WRAP
 #!/bin/sh
-if [ -e "$T/fail-upload" ]; then
+if [ -e "$T/fail-upload" ] && [ "\$3" != --check ]; then
 	echo "bq-upload: injected: backendError, try later" >&2
 	exit 75
 fi
