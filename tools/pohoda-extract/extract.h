@@ -15,7 +15,7 @@
 
 /* gzip level: see the man page, level 1 measured as the best rows/s */
 #define OUT_GZ_LEVEL	1
-#define OUT_BUFSIZE	(256 * 1024)
+#define OUT_BUFSIZE	(128 * 1024)
 
 struct isal_zstream;
 
