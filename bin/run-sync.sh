@@ -668,9 +668,10 @@ run_open() {
 		# takes them from here, so the list must never be partial
 		jq -n --arg run "$run" --arg d "$digest" --arg t "$tables" \
 		    --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		    --argjson bs "$batch_size" \
 		    '{run: $run, state: "running", started: $at,
 		      finished: null, config_sha256: $d, server: null,
-		      database: null, tables: ($t | split(" ") |
+		      database: null, batch_size: $bs, tables: ($t | split(" ") |
 		      map(select(. != "") | {key: ., value:
 		      {status: "pending"}}) | from_entries)}' |
 		    file_put "$rundir/run.json" ||
@@ -680,8 +681,17 @@ run_open() {
 		log WARNING run="$run" step=start \
 		    msg="the config changed since this run started"
 	fi
+	# the batches of a run are cut once: loaded batches and their job
+	# ids hold only for that cut, so a resume keeps the run's size
+	_bs=$(jq -r '.batch_size // empty' "$rundir/run.json")
+	if [ -n "$_bs" ] && [ "$_bs" != "$batch_size" ]; then
+		log WARNING run="$run" step=start batch_size="$_bs" \
+		    config="$batch_size" msg="the run keeps its batch size"
+		batch_size=$_bs
+	fi
 	# tables named with -t that the run does not hold yet join it
-	runjson_update --arg t "$tables" '.state = "running" |
+	runjson_update --arg t "$tables" --argjson bs "$batch_size" \
+	    '.batch_size //= $bs | .state = "running" |
 	    reduce ($t | split(" ")[] | select(. != "")) as $n (.;
 	      .tables[$n] //= {status: "pending"})'
 	log INFO run="$run" step=start resumed="$resumed" \

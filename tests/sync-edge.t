@@ -159,4 +159,57 @@ is "$?" 1 "a missing key file exits 1"
 grep -q "^bq-upload: $T/nokey.json: No such file" "$T/err"
 ok $? "naming the file"
 is "$(runs_count)" "$runs_before" "before any run starts"
+
+# a resumed run keeps the batch size it was cut with: a new batch_size
+# in the config would cut batches that the loaded ones' job ids do not
+# match, and the run could never finish.  bq-upload is killed once two
+# batches are in.
+mkdir -p "$T/killbin"
+for p in "$BIN"/*; do
+	ln -s "$p" "$T/killbin/${p##*/}"
+done
+rm "$T/killbin/bq-upload"
+cat > "$T/killbin/bq-upload" <<WRAP
+#!/bin/sh
+[ "\$3" = --check ] && exec "$BIN/bq-upload" "\$@"
+for a; do dir=\$a; done
+"$BIN/bq-upload" "\$@" &
+pid=\$!
+i=0
+while [ \$i -lt 1000 ] && kill -0 \$pid 2>/dev/null; do
+	if grep -q '"done"' "\$dir/upload/00002.state" 2>/dev/null; then
+		kill -9 \$pid
+		break
+	fi
+	sleep 0.01
+	i=\$((i + 1))
+done
+wait \$pid
+exit 75
+WRAP
+chmod 755 "$T/killbin/bq-upload"
+curl -s -X POST -d '{"spec": "slow=1:0.5,path=/upload/"}' \
+    "$BQ_URL/_fault" > /dev/null
+POHODA_SYNC_BIN=$T/killbin "$RS" -c "$CFG" -t PH > /dev/null 2>&1
+is "$?" 1 "a run whose upload was killed exits 1"
+curl -s -X POST -d '{"spec": ""}' "$BQ_URL/_fault" > /dev/null
+run=$(last_run)
+d=$SPOOL/$run/PH
+ok "$([ -e "$d/batches/upload/00002.state" ] &&
+    [ ! -e "$d/batches/upload/published" ]; echo $?)" \
+    "(two batches are in, nothing is published)"
+rows=$(awk -F '\t' '$1 == "total" { print $2 }' "$d/batches/manifest")
+n=$(awk -F '\t' '$1 == "total" { print $5 }' "$d/batches/manifest")
+sed 's|"batch_size": 30|"batch_size": 45|' "$CFG" > "$T/c-bs.json"
+chmod 600 "$T/c-bs.json"
+"$RS" -c "$T/c-bs.json" -r "$run" > /dev/null 2> "$T/err"
+is "$?" 0 "resumed with another batch_size in the config, it finishes"
+[ -s "$T/err" ] && diag "$(cat "$T/err")"
+is "$(awk -F '\t' '$1 == "total" { print $5 }' "$d/batches/manifest")" \
+    "$n" "cut as it began ($rows rows by 30)"
+grep -q "WARNING run-sync.sh.* run=$run .*batch_size=30 config=45" \
+    "$SYNC_LOG"
+ok $? "and says so in the log"
+sync_compare "$SPOOL/$run" PH > "$T/cmp"
+ok $? "PH holds exactly its query's rows"
 done_testing
