@@ -9,6 +9,7 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/pohoda-sync
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -110,11 +111,16 @@ install: all
 	chmod 755 $(DESTDIR)$(BINDIR)/run-sync.sh
 	for m in man/*.[158]; do \
 	    s=$${m##*.}; cp -f $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	mkdir -p $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/systemd
+	cp -f config.example.json scripts/cron.example $(DESTDIR)$(SHAREDIR)/
+	cp -f sql/*.sql $(DESTDIR)$(SHAREDIR)/sql/
+	cp -f scripts/systemd/* $(DESTDIR)$(SHAREDIR)/systemd/
 
 uninstall:
 	for p in $(PROGS) run-sync.sh; do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	for m in man/*.[158]; do \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:
 	rm -rf build $(addprefix bin/,$(PROGS))

@@ -21,6 +21,12 @@ for m in "$TOP"/man/*.[158]; do
 	[ -f "$root/opt/ps/share/man/man$s/$n" ]
 	ok $? "$n is installed in man$s"
 done
+for f in config.example.json cron.example sql/FA.sql sql/PH.sql \
+    sql/SKPP.sql sql/SKPV.sql systemd/pohoda-sync.service \
+    systemd/pohoda-sync.timer; do
+	[ -f "$root/opt/ps/share/pohoda-sync/$f" ]
+	ok $? "share/pohoda-sync/$f is installed"
+done
 n=$(find "$root" -path "$root/opt" -prune -o -print | grep -vc "^$root\$")
 is "$n" 0 "nothing is installed outside PREFIX"
 

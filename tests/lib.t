@@ -15,6 +15,11 @@ case "$out" in *"c.json: mssql.port: expected a whole number, not a string"*)
 	ok 0 "the message names the key path and the type" ;;
 *) ok 1 "the message names the key path and the type"; diag "$out" ;; esac
 
+cfg '{"batch_size": 1.5}'
+out=$("$lt" config "$T/c.json" 2>&1)
+is "$out" "lib-test: $T/c.json: batch_size: expected a whole number, not a fraction" \
+    "a fraction where a whole number belongs is called one"
+
 cfg '{"mssql": {"host": "h", "user": "u", "password": "p"}}'
 out=$("$lt" config "$T/c.json" 2>&1)
 case "$out" in *"mssql.database: missing"*) ok 0 "a missing key is named" ;;

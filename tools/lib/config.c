@@ -188,7 +188,8 @@ key_store(const char *file, const struct key *k, json_t *v, struct config *c)
 badtype:
 	warnx("%s: %s: expected %s, not %s", file, k->path,
 	    k->type == K_OBJ ? "an object" :
-	    k->type == K_INT ? "a whole number" : "a string", jtype_name(v));
+	    k->type == K_INT ? "a whole number" : "a string",
+	    json_is_real(v) ? "a fraction" : jtype_name(v));
 	return -1;
 }
 
