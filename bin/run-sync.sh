@@ -31,7 +31,7 @@ die() {
 }
 
 usage() {
-	echo "usage: $PROG [-nv] [-c config] [-r run] [-t table] ..."
+	echo "usage: $PROG [-Nnv] [-c config] [-r run] [-t table] ..."
 }
 
 # log LEVEL key=value ...: one event in the config's log
@@ -323,6 +323,7 @@ run_pick() {
 		echo "$opt_run"
 		return
 	fi
+	[ -z "$opt_new" ] || return 0
 	[ "$resume_hours" -gt 0 ] || return 0
 	_pick=
 	_oldest=$(run_name_ago $((resume_hours * 3600)))
@@ -529,12 +530,14 @@ options_parse() {
 	esac
 	config=${POHODA_SYNC_CONFIG:-./config.json}
 	opt_run=
+	opt_new=
 	opt_tables=
 	plan=
 	verbose=
-	while getopts c:r:t:nv opt; do
+	while getopts c:Nr:t:nv opt; do
 		case $opt in
 		c) config=$OPTARG ;;
+		N) opt_new=1 ;;
 		r) opt_run=$OPTARG ;;
 		t)
 			case $OPTARG in
@@ -551,6 +554,8 @@ options_parse() {
 	done
 	shift $((OPTIND - 1))
 	[ $# -eq 0 ] || { usage >&2; exit 1; }
+	[ -z "$opt_new" ] || [ -z "$opt_run" ] ||
+	    die "-N (a new run) and -r (resume a run) exclude each other"
 }
 
 config_read() {

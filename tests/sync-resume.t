@@ -26,6 +26,8 @@ chmod +x "$T/wrap/bq-upload"
 POHODA_SYNC_BIN=$T/wrap:$BIN
 export POHODA_SYNC_BIN
 
+run_state_of() { jq -r .state "$SPOOL/$1/run.json"; }
+
 config_set() {	# config_set JQ-FILTER
 	jq "$1" "$CFG" > "$T/cfg.new" && mv "$T/cfg.new" "$CFG" &&
 	    chmod 600 "$CFG"
@@ -97,6 +99,23 @@ is "$(jq -r '.tables | keys | join(" ")' "$SPOOL/$run2/run.json")" \
     "and copying every query, not only the first one's"
 sync_compare "$SPOOL/$run2" $tables > "$T/cmp"
 ok $? "every table exact after that"
+
+# -N starts a new run even though a young unfinished one is there
+touch "$T/fail-upload"
+sync_run -t PH 2> /dev/null
+is "$?" 1 "a PH-only run fails for now again"
+run3=$(last_run)
+rm -f "$T/fail-upload"
+sleep 1
+out=$(sync_run -N -n)
+case $out in "run: new"*) ok 0 "-N -n: a new run" ;;
+*) ok 1 "-N -n: a new run"; diag "$out" ;; esac
+sync_run -N 2> "$T/err"
+is "$?" 0 "-N: the new run succeeds"
+isnt "$(last_run)" "$run3" "-N did not resume the unfinished run"
+is "$(run_state_of "$run3")" failed "and left it as it was"
+sync_run -N -r "$run3" > /dev/null 2> "$T/err"
+is "$?" 1 "-N with -r is refused"
 
 # pruning: finished runs older than keep_days, and abandoned ones
 for r in 20200101T000000Z 20200102T000000Z; do
