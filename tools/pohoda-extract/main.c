@@ -546,7 +546,7 @@ run_write(struct run *r)
 	}
 	if (out_open(&r->out, r->fdd, r->o.out != NULL &&
 	    has_suffix(r->o.out, ".gz"), r->o.batch) == -1) {
-		warnx("zlib: cannot start deflate");
+		warn("cannot start the compression thread");
 		return EX_FAILURE;
 	}
 
