@@ -337,7 +337,8 @@ run_pick() {
 		if runjson_damaged "$_p"; then
 			# a new run is always safe; this one waits for a person
 			[ -n "$plan" ] || log WARNING run="$r" step=start \
-			    msg="$_p/run.json: damaged (not valid JSON); not resumed"
+			    msg="$_p/run.json: damaged (not valid JSON);\
+ not resumed"
 			continue
 		fi
 		_pick=$r
@@ -676,9 +677,9 @@ run_open() {
 		    --argjson bs "$batch_size" \
 		    '{run: $run, state: "running", started: $at,
 		      finished: null, config_sha256: $d, server: null,
-		      database: null, batch_size: $bs, tables: ($t | split(" ") |
-		      map(select(. != "") | {key: ., value:
-		      {status: "pending"}}) | from_entries)}' |
+		      database: null, batch_size: $bs,
+		      tables: ($t | split(" ") | map(select(. != "") |
+		      {key: ., value: {status: "pending"}}) | from_entries)}' |
 		    file_put "$rundir/run.json" ||
 		    die "$rundir/run.json: cannot write"
 	elif [ "$(jq -r .config_sha256 "$rundir/run.json")" != "$digest" ]

@@ -143,6 +143,7 @@ sentry_events() {
 
 # bq_table_dump TABLE: the stored rows, sorted (to see a table unchanged)
 bq_table_dump() {
-	curl -s "$BQ_URL/_test/tables/$PROJECT/$DATASET/$1/rows?form=canonical" |
+	curl -s \
+	    "$BQ_URL/_test/tables/$PROJECT/$DATASET/$1/rows?form=canonical" |
 	    sort
 }

@@ -48,7 +48,8 @@ bq_curl() {
 bq_api() {
 	if [ $# -ge 3 ]; then
 		bq_curl -X "$1" -H 'Content-Type: application/json' \
-		    --data-binary "$3" "$BQ_URL/bigquery/v2/projects/$BQ_PROJECT$2"
+		    --data-binary "$3" \
+		    "$BQ_URL/bigquery/v2/projects/$BQ_PROJECT$2"
 	else
 		bq_curl -X "$1" "$BQ_URL/bigquery/v2/projects/$BQ_PROJECT$2"
 	fi
@@ -89,7 +90,8 @@ bq_upload() {
 	bq_multipart "$1" "$2" "$T/mp.body"
 	bq_curl -H "Content-Type: multipart/related; boundary=$BQ_BOUNDARY" \
 	    --data-binary "@$T/mp.body" \
-	    "$BQ_URL/upload/bigquery/v2/projects/$BQ_PROJECT/jobs?uploadType=multipart"
+	    "$BQ_URL/upload/bigquery/v2/projects/$BQ_PROJECT/jobs?\
+uploadType=multipart"
 }
 
 # bq_wait JOBID: polls until DONE (bounded); prints the job JSON
@@ -115,5 +117,7 @@ bq_rows() {
 
 # bq_dataset NAME [LOCATION]
 bq_dataset() {
-	bq_api POST /datasets "{\"datasetReference\":{\"datasetId\":\"$1\"},\"location\":\"${2:-EU}\"}" > /dev/null
+	bq_api POST /datasets \
+	    "{\"datasetReference\":{\"datasetId\":\"$1\"},\
+\"location\":\"${2:-EU}\"}" > /dev/null
 }
