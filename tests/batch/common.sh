@@ -5,11 +5,13 @@ unset POHODA_SYNC_CONFIG
 # rows N: N POHODA-like NDJSON rows (UTF-8, escapes, nulls)
 rows() {
 	awk -v n="$1" 'BEGIN {
-		for (i = 1; i <= n; i++)
-			printf "{\"ID\":%d,\"Firma\":\"Žluťoučký kůň %d\"," \
-			    "\"Castka\":\"%d.%02d\",\"Pozn\":%s}\n", i, i % 977,
+		for (i = 1; i <= n; i++) {
+			printf "{\"ID\":%d,\"Firma\":", i
+			printf "\"Žluťoučký kůň %d\"," \
+			    "\"Castka\":\"%d.%02d\",\"Pozn\":%s}\n", i % 977,
 			    i * 7 % 100000, i % 100,
 			    i % 3 ? "null" : "\"ř \\\"x\\\"\""
+		}
 	}'
 }
 
