@@ -83,6 +83,26 @@ for bad in '{"mssql": {"password": "s3cr3t-pw\n"}}' \
 	esac
 done
 
+# the config path: -c, else $POHODA_SYNC_CONFIG when not empty, else
+# ./config.json, the same in every program
+is "$(POHODA_SYNC_CONFIG=/x/c.json "$lt" path given.json)" given.json \
+    "-c wins over the environment"
+is "$(POHODA_SYNC_CONFIG=/x/c.json "$lt" path)" /x/c.json \
+    "POHODA_SYNC_CONFIG is the next choice"
+is "$(POHODA_SYNC_CONFIG= "$lt" path)" config.json \
+    "an empty POHODA_SYNC_CONFIG counts as unset"
+mkdir "$T/cwd"
+printf '{"batch_size": true}\n' > "$T/cwd/config.json"
+chmod 600 "$T/cwd/config.json"
+for p in pohoda-log pohoda-report bq-upload; do
+	out=$(cd "$T/cwd" && POHODA_SYNC_CONFIG= "$BIN/$p" --check 2>&1)
+	case $out in *"config.json: batch_size: expected"*)
+		ok 0 "$p: an empty POHODA_SYNC_CONFIG reads ./config.json" ;;
+	*) ok 1 "$p: an empty POHODA_SYNC_CONFIG reads ./config.json"
+		diag "$out" ;;
+	esac
+done
+
 printf 'not json' > "$T/c.json"
 out=$("$lt" config "$T/c.json" 2>&1)
 case "$out" in *"c.json: line 1, column"*) ok 0 "a JSON error gives the line" ;;

@@ -5,6 +5,7 @@
  *   lib-test log FILE MAX N TAG   append N lines "tag=TAG n=I" to FILE
  *   lib-test atomic FILE TEXT     write TEXT to FILE atomically
  *   lib-test istemp NAME          exit 0 when NAME is a temporary name
+ *   lib-test path [GIVEN]         the config path a program would read
  */
 #include <err.h>
 #include <stdio.h>
@@ -98,6 +99,10 @@ main(int argc, char *argv[])
 		return do_log(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "atomic") == 0)
 		return do_atomic(argv[2], argv[3]);
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "path") == 0) {
+		puts(config_path(argv[2]));
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "istemp") == 0)
 		return !af_is_temp(argv[2]);
 	fprintf(stderr, "usage: lib-test config|manifest|log|atomic ...\n");

@@ -97,8 +97,7 @@ config_read(const char *path, struct config *cfg)
 {
 	int	rc;
 
-	if (path == NULL && (path = getenv("POHODA_SYNC_CONFIG")) == NULL)
-		path = "config.json";
+	path = config_path(path);
 	if ((rc = config_load(path, cfg)) != 0)
 		exit(rc);
 	if (!cfg->has_bigquery)

@@ -320,6 +320,18 @@ config_parse(const char *path, struct config *c)
 	return rc;
 }
 
+const char *
+config_path(const char *given)
+{
+	const char	*env;
+
+	if (given != NULL)
+		return given;
+	if ((env = getenv("POHODA_SYNC_CONFIG")) != NULL && env[0] != '\0')
+		return env;
+	return "config.json";
+}
+
 int
 config_load(const char *path, struct config *c)
 {

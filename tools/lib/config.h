@@ -59,6 +59,9 @@ struct config {
  * success.
  */
 int	config_load(const char *, struct config *);
+/* config_path: GIVEN (-c), else $POHODA_SYNC_CONFIG when set and not
+ * empty, else "config.json" */
+const char *config_path(const char *);
 void	config_defaults(struct config *);
 void	config_free(struct config *);
 const char *log_level_name(enum log_level);

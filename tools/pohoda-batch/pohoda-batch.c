@@ -151,18 +151,18 @@ size_parse(const char *s)
 	return n * unit;
 }
 
+/* config_optional: the config to read, or NULL when there is none to
+ * read (the batch size then has its default) */
 static const char *
-config_path(const char *given)
+config_optional(const char *given)
 {
-	const char	*env;
+	const char	*env = getenv("POHODA_SYNC_CONFIG");
 
-	if (given != NULL)
-		return given;
-	if ((env = getenv("POHODA_SYNC_CONFIG")) != NULL && env[0] != '\0')
-		return env;
-	if (access("config.json", R_OK) == 0)
-		return "config.json";
-	return NULL;
+	/* only the implicit ./config.json may be absent */
+	if (given == NULL && (env == NULL || env[0] == '\0') &&
+	    access("config.json", R_OK) != 0)
+		return NULL;
+	return config_path(given);
 }
 
 /* config_get: the config, or the defaults when there is none; 1 when
@@ -172,7 +172,7 @@ config_get(const char *given, struct config *cfg)
 {
 	const char	*path;
 
-	if ((path = config_path(given)) == NULL) {
+	if ((path = config_optional(given)) == NULL) {
 		config_defaults(cfg);
 		return 0;
 	}

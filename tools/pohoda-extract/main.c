@@ -257,15 +257,11 @@ static void
 config_get(const struct opts *o, struct config *cfg)
 {
 	const struct rlimit	 nocore = { 0, 0 };
-	const char		*path = o->config;
+	const char		*path = config_path(o->config);
 	int			 rc;
 
 	/* the password must not end up in a core file */
 	setrlimit(RLIMIT_CORE, &nocore);
-	if (path == NULL)
-		path = getenv("POHODA_SYNC_CONFIG");
-	if (path == NULL || path[0] == '\0')
-		path = "config.json";
 	if ((rc = config_load(path, cfg)) != 0)
 		exit(rc);
 	if (!cfg->has_mssql) {

@@ -164,7 +164,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	 cfg;
-	const char	*path, *name = NULL, *errstr;
+	const char	*path = NULL, *name = NULL, *errstr;
 	char		 fields[EVENT_MAX];
 	enum log_level	 level;
 	long		 pid = 0;
@@ -172,8 +172,6 @@ main(int argc, char **argv)
 	int		 verbose = 0;
 	int		 rc;
 
-	if ((path = getenv("POHODA_SYNC_CONFIG")) == NULL)
-		path = "config.json";
 	while ((ch = getopt_long(argc, argv, "c:ip:P:qv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -212,6 +210,7 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	path = config_path(path);
 	argc -= optind;
 	argv += optind;
 

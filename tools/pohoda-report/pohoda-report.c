@@ -435,13 +435,11 @@ main(int argc, char **argv)
 	struct report	 r = { NULL, NULL, NULL, NULL, NULL, -1, NULL };
 	struct config	 cfg;
 	struct dsn	 d;
-	const char	*path, *errstr;
+	const char	*path = NULL, *errstr;
 	char		 event_id[33], *tail, *env;
 	json_t		*ev;
 	int		 ch, rc, verbose = 0, check = 0;
 
-	if ((path = getenv("POHODA_SYNC_CONFIG")) == NULL)
-		path = "config.json";
 	while ((ch = getopt_long(argc, argv, "c:L:p:qr:s:t:vx:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -488,6 +486,7 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	path = config_path(path);
 	argc -= optind;
 	argv += optind;
 	if (check ? argc != 0 : argc < 1) {
