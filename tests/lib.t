@@ -89,13 +89,13 @@ is "$(POHODA_SYNC_CONFIG=/x/c.json "$lt" path given.json)" given.json \
     "-c wins over the environment"
 is "$(POHODA_SYNC_CONFIG=/x/c.json "$lt" path)" /x/c.json \
     "POHODA_SYNC_CONFIG is the next choice"
-is "$(POHODA_SYNC_CONFIG= "$lt" path)" config.json \
+is "$(POHODA_SYNC_CONFIG='' "$lt" path)" config.json \
     "an empty POHODA_SYNC_CONFIG counts as unset"
 mkdir "$T/cwd"
 printf '{"batch_size": true}\n' > "$T/cwd/config.json"
 chmod 600 "$T/cwd/config.json"
 for p in pohoda-log pohoda-report bq-upload; do
-	out=$(cd "$T/cwd" && POHODA_SYNC_CONFIG= "$BIN/$p" --check 2>&1)
+	out=$(cd "$T/cwd" && POHODA_SYNC_CONFIG='' "$BIN/$p" --check 2>&1)
 	case $out in *"config.json: batch_size: expected"*)
 		ok 0 "$p: an empty POHODA_SYNC_CONFIG reads ./config.json" ;;
 	*) ok 1 "$p: an empty POHODA_SYNC_CONFIG reads ./config.json"
