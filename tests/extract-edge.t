@@ -168,9 +168,8 @@ while time.time() < deadline:
         c.close()
 PYEOF
 EVIL=$!
-_bg_pids="$_bg_pids $EVIL"
-i=0
-while [ ! -s "$T/evil.ports" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$EVIL"
+wait_file "$T/evil.ports"
 while read -r mode port; do
 	ECFG=$(tds_cfg_file "$port" "$PW" 5)
 	"$X" -q -c "$ECFG" -o "$T/out/x.ndjson" -e 'SELECT 1' 2> "$T/e"
@@ -317,9 +316,8 @@ while time.time() < deadline:
     held.append(s.accept())
 PYEOF
 SILENT=$!
-_bg_pids="$_bg_pids $SILENT"
-i=0
-while [ ! -s "$T/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$SILENT"
+wait_file "$T/silent.port"
 SCFG=$(tds_cfg_file "$(cat "$T/silent.port")" "$PW" 20)
 for sig in INT TERM; do
 	"$X" -q -c "$SCFG" -o "$T/out/x.ndjson.gz" -m "$T/out/x.schema" \
@@ -385,9 +383,8 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(60)
 PYEOF
 REFUSE=$!
-_bg_pids="$_bg_pids $REFUSE"
-i=0
-while [ ! -s "$T/refuse.ports" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$REFUSE"
+wait_file "$T/refuse.ports"
 while read -r number port; do
 	RCFG=$(tds_cfg_file "$port")
 	"$X" -q -c "$RCFG" -o "$T/out/x.ndjson" -e 'SELECT 1' 2> "$T/e"
@@ -402,23 +399,15 @@ stop_bg "$REFUSE"
 # 17. errors in the query that are worth a retry (SQL Server's numbers):
 # a deadlock victim and a lock timeout give 75, a missing table 65
 "$PY" - "$T/retry.port" "$T/empty.sqlite" <<'PYEOF' &
-import os, socket, struct, sys, threading, time
-sys.path.insert(0, "tests/servers")
-from tds.session import Session
+import struct, sys
+sys.path.insert(0, "tests/extract")
+from tdsfake import Session, serve
 ERRORS = {
     "1205": (1205, 13, "Transaction (Process ID 51) was deadlocked on "
              "lock resources with another process and has been chosen as "
              "the deadlock victim. Rerun the transaction."),
     "1222": (1222, 16, "Lock request time out period exceeded."),
 }
-
-class Config:
-    db = sys.argv[2]
-    dbname = "POHODA"
-    writable = False
-    textsize = 2147483647
-    users = {"pohoda_sync": "pohoda-test-pw"}
-    synthetic = None
 
 class Failing(Session):
     def batch(self, payload):
@@ -431,20 +420,11 @@ class Failing(Session):
                 return
         Session.batch(self, payload)
 
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(4)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-deadline = time.time() + 60
-while time.time() < deadline:
-    c, _ = s.accept()
-    threading.Thread(target=Failing(c, Config, 51).run, daemon=True).start()
+serve(Failing, sys.argv[1], sys.argv[2])
 PYEOF
 RETRY=$!
-_bg_pids="$_bg_pids $RETRY"
-i=0
-while [ ! -s "$T/retry.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$RETRY"
+wait_file "$T/retry.port"
 FCFG=$(tds_cfg_file "$(cat "$T/retry.port")")
 for n in 1205 1222; do
 	"$X" -q -c "$FCFG" -o "$T/out/x.ndjson" -e "/*$n*/ SELECT 1" 2> "$T/e"
@@ -461,37 +441,20 @@ stop_bg "$RETRY"
 # TEXTSIZE, still inside dbopen) with bytes that are no TDS reply: 69
 # with a message (db-lib fails here without calling its error handler)
 "$PY" - "$T/junk.port" "$T/empty.sqlite" <<'PYEOF' &
-import os, socket, sys, threading, time
-sys.path.insert(0, "tests/servers")
-from tds.session import Session
-
-class Config:
-    db = sys.argv[2]
-    dbname = "POHODA"
-    writable = False
-    textsize = 2147483647
-    users = {"pohoda_sync": "pohoda-test-pw"}
-    synthetic = None
+import sys
+sys.path.insert(0, "tests/extract")
+from tdsfake import Session, serve
 
 class Junk(Session):
     def batch(self, payload):
         self.out += bytes.fromhex("d2147cc342090025a996")
         self.finish()
 
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(4)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-deadline = time.time() + 60
-while time.time() < deadline:
-    c, _ = s.accept()
-    threading.Thread(target=Junk(c, Config, 51).run, daemon=True).start()
+serve(Junk, sys.argv[1], sys.argv[2])
 PYEOF
 JUNK=$!
-_bg_pids="$_bg_pids $JUNK"
-i=0
-while [ ! -s "$T/junk.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$JUNK"
+wait_file "$T/junk.port"
 port=$(cat "$T/junk.port")
 JCFG=$(tds_cfg_file "$port")
 "$X" -q -c "$JCFG" -o "$T/out/x.ndjson" -e 'SELECT 1' 2> "$T/e"
@@ -626,17 +589,9 @@ clean
 # 23. a column type with no BigQuery mapping (sql_variant, sent here by
 # hand as SQL Server describes it): 65, the query, column and type named
 "$PY" - "$T/variant.port" "$T/empty.sqlite" <<'PYEOF' &
-import os, socket, struct, sys, threading, time
-sys.path.insert(0, "tests/servers")
-from tds.session import Session
-
-class Config:
-    db = sys.argv[2]
-    dbname = "POHODA"
-    writable = False
-    textsize = 2147483647
-    users = {"pohoda_sync": "pohoda-test-pw"}
-    synthetic = None
+import struct, sys
+sys.path.insert(0, "tests/extract")
+from tdsfake import Session, serve
 
 class Variant(Session):
     def batch(self, payload):
@@ -650,20 +605,11 @@ class Variant(Session):
         self.emit(self.done(0x10, 0, 0xC1))
         self.finish()
 
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(4)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-deadline = time.time() + 60
-while time.time() < deadline:
-    c, _ = s.accept()
-    threading.Thread(target=Variant(c, Config, 51).run, daemon=True).start()
+serve(Variant, sys.argv[1], sys.argv[2])
 PYEOF
 VARIANT=$!
-_bg_pids="$_bg_pids $VARIANT"
-i=0
-while [ ! -s "$T/variant.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bg_adopt "$VARIANT"
+wait_file "$T/variant.port"
 VCFG=$(tds_cfg_file "$(cat "$T/variant.port")")
 echo 'SELECT CAST(x AS sql_variant) AS Hodnota FROM t' > "$T/V.sql"
 "$X" -q -c "$VCFG" -o "$T/out/v.ndjson" "$T/V.sql" 2> "$T/e"

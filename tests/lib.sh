@@ -99,6 +99,22 @@ start_bg() {
 	_bg_pids="$_bg_pids $BG_PID"
 }
 
+# bg_adopt PID: a process started with & that is to be stopped, like
+# those of start_bg, when the test ends
+bg_adopt() {
+	_bg_pids="$_bg_pids $1"
+}
+
+# wait_file FILE [SECONDS]: wait until FILE exists and is not empty
+wait_file() {
+	_w=0
+	while [ ! -s "$1" ] && [ "$_w" -lt $(( ${2:-5} * 10 )) ]; do
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	[ -s "$1" ]
+}
+
 # stop_bg PID: stop one process started with start_bg
 stop_bg() {
 	kill "$1" 2>/dev/null
