@@ -177,7 +177,8 @@ for a; do dir=\$a; done
 pid=\$!
 i=0
 while [ \$i -lt 1000 ] && kill -0 \$pid 2>/dev/null; do
-	if grep -q '"done"' "\$dir/upload/00002.state" 2>/dev/null; then
+	if grep -q '"batch":"00002".*"done"' "\$dir/upload/journal" \
+	    2>/dev/null; then
 		kill -9 \$pid
 		break
 	fi
@@ -195,7 +196,7 @@ is "$?" 1 "a run whose upload was killed exits 1"
 curl -s -X POST -d '{"spec": ""}' "$BQ_URL/_fault" > /dev/null
 run=$(last_run)
 d=$SPOOL/$run/PH
-ok "$([ -e "$d/batches/upload/00002.state" ] &&
+ok "$(grep -q '"batch":"00002".*"done"' "$d/batches/upload/journal" &&
     [ ! -e "$d/batches/upload/published" ]; echo $?)" \
     "(two batches are in, nothing is published)"
 rows=$(awk -F '\t' '$1 == "total" { print $2 }' "$d/batches/manifest")

@@ -2,12 +2,13 @@
 # upload-edge.t: bq-upload's words for values it cannot use: a dataset
 # from the config is a config error naming bigquery.dataset (exit 78), one
 # given with -d a usage error (64); a damaged upload/run file names the
-# file and is bad data (65), not a usage error; a damaged batch state file
-# says how to mend it, and mending it loads no row twice.
+# file and is bad data (65), not a usage error; a damaged journal line
+# says how to mend it, and mending it loads no row twice; a cut last line
+# (a kill mid-write) is dropped.
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 18
+plan 23
 
 bq_start --seed 0
 "$UP/make-batches" --rows 20 --batch 10 --seed 52 "$T/a"
@@ -36,21 +37,41 @@ grep -q "^bq-upload: $T/a/batches/upload/run: " "$T/err"
 ok $? "naming the file"
 is "$(table_rows FA | wc -l)" 0 "nothing was loaded"
 
-# a damaged state file of the second batch: 65, and what to do
+# a damaged journal line: 65, naming the file and line, and what to do
 rm -rf "$T/a/batches/upload"
 mkdir -p "$T/a/batches/upload"
-echo 'garb' > "$T/a/batches/upload/00002.state"
+sha=$(awk -F '\t' '$1 == "00001.ndjson.gz" { print $5 }' \
+    "$T/a/batches/manifest")
+printf '%s\n' "{\"batch\":\"00001\",\"job\":\"pohoda_R2_ds_GS_00001_1\",\
+\"attempt\":1,\"state\":\"inserting\",\"sha256\":\"$sha\",\"rows\":10}" \
+    garb > "$T/a/batches/upload/journal"
 "$BIN/bq-upload" -q -c "$T/config.json" -r R2 -t GS "$T/a/batches" \
     2> "$T/err"
-is "$?" 65 "a damaged 00002.state: exit 65"
-grep -q "^bq-upload: $T/a/batches/upload/00002.state: damaged (.*);\
- remove it and run again" "$T/err"
-ok $? "naming the file and what to do"
-rm "$T/a/batches/upload/00002.state"
+is "$?" 65 "a damaged journal line: exit 65"
+grep -q "^bq-upload: $T/a/batches/upload/journal: line 2: damaged (.*);\
+ remove that line and run again" "$T/err"
+ok $? "naming the file, the line and what to do"
+is "$(table_rows GS | wc -l)" 0 "nothing was loaded"
+sed -i 2d "$T/a/batches/upload/journal"
 "$BIN/bq-upload" -q -c "$T/config.json" -r R2 -t GS "$T/a/batches" \
     2> "$T/err"
 is "$?" 0 "once it is removed, the set is published"
 is "$(table_rows GS | wc -l)" 20 "with every row once"
+
+# a last line without its newline is what a kill in the middle of a
+# write leaves: it is dropped with a warning, and the set loads once
+rm -rf "$T/a/batches/upload"
+mkdir -p "$T/a/batches/upload"
+printf '{"batch":"00001","job":"pohoda_R3_ds_GT_00001_1","atte' \
+    > "$T/a/batches/upload/journal"
+"$BIN/bq-upload" -q -c "$T/config.json" -r R3 -t GT "$T/a/batches" \
+    2> "$T/err"
+is "$?" 0 "a cut last line: the set is published"
+grep -q "journal: the last line was cut short" "$T/err"
+ok $? "with a warning"
+is "$(table_rows GT | wc -l)" 20 "with every row once"
+is "$(grep -c '"state":"done"' "$T/a/batches/upload/journal")" 3 \
+    "the journal goes on from the last whole line (2 batches, publish)"
 
 # --check: the config, the dataset, the key file and the URLs, nothing
 # sent, so that the driver finds them before it extracts a night's rows

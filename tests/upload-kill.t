@@ -77,7 +77,7 @@ cp -r "$T/big/batches" "$T/sess"
 "$BIN/bq-upload" -c "$T/config.json" -q -t K -m "$T/small/schema.json" \
     -r sess "$T/sess" 2> /dev/null &
 pid=$!
-await grep -q '"session"' "$T/sess/upload/00001.state"
+await grep -q '"session"' "$T/sess/upload/journal"
 sleep 1
 kill -9 "$pid" 2> /dev/null
 wait "$pid" 2> /dev/null
@@ -99,7 +99,7 @@ cp -r "$T/small/batches" "$T/dup"
 "$BIN/bq-upload" -c "$T/config.json" -q -t K -m "$T/small/schema.json" \
     -r dup "$T/dup" 2> /dev/null &
 pid=$!
-await test -s "$T/dup/upload/00001.state"
+await grep -q '"batch":"00001"' "$T/dup/upload/journal"
 sleep 1
 kill -9 "$pid" 2> /dev/null
 wait "$pid" 2> /dev/null

@@ -65,8 +65,8 @@ files_eq "$T/got" "$T/want" "FA keeps its previous contents"
 cp "$T/good/batches/"*.gz "$T/good/batches/manifest" "$T/bad/batches/"
 upload -t FA "$T/bad/batches" 2> "$T/err"
 is "$?" 65 "another batch set under an old state: exit 65"
-grep -q 'upload/00001.state: made for another 00001.ndjson.gz' "$T/err"
-ok $? "the message names the state file"
+grep -q 'upload/journal: 00001: made for another 00001.ndjson.gz' "$T/err"
+ok $? "the message names the journal and the batch"
 
 # the run id a set was started with is the one it keeps
 upload -t FA -r other "$T/bad/batches" 2> "$T/err"

@@ -267,7 +267,7 @@ batch_load(const struct bq *b, const char *dir, const char *updir,
 	snprintf(part, sizeof(part), "%05zu", i + 1);
 	state_load(updir, part, &st);
 	if (st.exists && strcmp(st.sha256, bt->sha256) != 0)
-		fatal(EX_DATAERR, "%s/%s.state: made for another %s (remove "
+		fatal(EX_DATAERR, "%s/journal: %s: made for another %s (remove "
 		    "%s to start this batch set over)", updir, part, bt->name,
 		    updir);
 	if (st.done)

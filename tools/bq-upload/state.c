@@ -1,22 +1,32 @@
 /*
  * state.c: DIR/upload/, what this batch set has sent to BigQuery.
  *
- *   run             the run id that names the jobs (kept across reruns)
- *   lock            flock'd while a bq-upload works on the set
- *   00001.state     per batch: {"job", "attempt", "state", "sha256",
- *                   "session", "rows"}; state "inserting" is written
- *                   before the job is sent, "done" once it succeeded
- *   publish.state   the same for the copy job that publishes TABLE
- *   published       written last: TABLE holds this batch set
+ *   run        the run id that names the jobs (kept across reruns)
+ *   lock       flock'd while a bq-upload works on the set
+ *   journal    one JSON object a line, appended whenever a batch's state
+ *              changes: {"batch", "job", "attempt", "state", "sha256",
+ *              "rows", "session"}; "batch" is NNNNN, or "publish" for the
+ *              copy job; the last line of a batch is its state.  State
+ *              "inserting" is written before the job is sent, "done" once
+ *              it succeeded.
+ *   published  written last: TABLE holds this batch set
  *
- * Every file is replaced atomically (mode 0600), so a process killed at
- * any instant leaves either the old or the new state, and the job id in
- * an "inserting" state lets a rerun ask BigQuery what became of it.
+ * The journal is not fsync'd line by line, because every fact in it can
+ * be learnt again from BigQuery: job ids follow from the run, table,
+ * batch and attempt, so a batch whose lines were lost starts again at
+ * attempt 1, gets 409 duplicate for a job that exists and reads its
+ * outcome, and a failed attempt leads on to the next id the same way.
+ * A lost line costs requests, never a row.  The one exception is the copy
+ * job: once it is done the staging table is dropped, so its "done" line
+ * is made durable before that.  A line is one write(2); a process killed
+ * in the middle of one (a line that crosses a page can be cut) leaves a
+ * last line without its newline, which the next run cuts off.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,6 +41,8 @@
 #include "atomicfile.h"
 #include "bq.h"
 #include "util.h"
+
+static void	journal_open(const char *);
 
 static void
 file_put(const char *path, const char *text)
@@ -90,6 +102,7 @@ updir_prepare(const char *updir)
 		    strerror(errno));
 	free(path);
 	temps_remove(updir);
+	journal_open(updir);
 }
 
 int
@@ -138,6 +151,43 @@ run_id(const char *updir, const char *given)
 	return text;
 }
 
+/* the journal, open for appending, and the last line of each batch */
+static struct {
+	char	*path;
+	int	 fd;
+	char	**line;		/* [0] publish, [n] batch n */
+	size_t	 n;
+} jn = { .fd = -1 };
+
+/* slot: where NAME's line is kept, or -1 for a name no batch has */
+static long long
+slot(const char *name)
+{
+	const char	*errstr;
+	long long	 n;
+
+	if (strcmp(name, "publish") == 0)
+		return 0;
+	if (strspn(name, "0123456789") != strlen(name))
+		return -1;
+	n = strtonum(name, 1, 1000000000, &errstr);
+	return errstr == NULL ? n : -1;
+}
+
+static void
+line_keep(long long i, const char *text)
+{
+	size_t	want = (size_t)i + 1;
+
+	if (want > jn.n) {
+		jn.line = xreallocarray(jn.line, want, sizeof(*jn.line));
+		memset(jn.line + jn.n, 0, (want - jn.n) * sizeof(*jn.line));
+		jn.n = want;
+	}
+	free(jn.line[i]);
+	jn.line[i] = xstrdup(text);
+}
+
 static int
 field_copy(json_t *j, const char *key, char *buf, size_t size)
 {
@@ -147,29 +197,32 @@ field_copy(json_t *j, const char *key, char *buf, size_t size)
 	    size) < size ? 0 : -1;
 }
 
-void
-state_load(const char *updir, const char *name, struct jobstate *st)
+/* line_parse: a journal line into ST; its batch's slot, or -1 */
+static long long
+line_parse(const char *text, struct jobstate *st, char *why, size_t size)
 {
 	json_error_t	 jerr;
 	json_t		*j, *v;
-	char		*path, state[16];
+	char		 batch[32], state[16];
+	long long	 i = -1;
 
 	memset(st, 0, sizeof(*st));
-	path = xasprintf("%s/%s.state", updir, name);
-	if ((j = json_load_file(path, 0, &jerr)) == NULL) {
-		if (access(path, F_OK) == -1 && errno == ENOENT) {
-			free(path);
-			return;
-		}
-		fatal(EX_DATAERR, "%s: damaged (%s); remove it and run again: "
-		    "the batch's job is found by its id", path, jerr.text);
+	if ((j = json_loads(text, 0, &jerr)) == NULL) {
+		strlcpy(why, jerr.text, size);
+		return -1;
 	}
-	if (field_copy(j, "job", st->job, sizeof(st->job)) == -1 ||
+	if (field_copy(j, "batch", batch, sizeof(batch)) == -1 ||
+	    (i = slot(batch)) == -1 ||
+	    field_copy(j, "job", st->job, sizeof(st->job)) == -1 ||
 	    field_copy(j, "state", state, sizeof(state)) == -1 ||
+	    (strcmp(state, "done") != 0 && strcmp(state, "inserting") != 0) ||
 	    field_copy(j, "sha256", st->sha256, sizeof(st->sha256)) == -1 ||
-	    !json_is_integer(v = json_object_get(j, "attempt")))
-		fatal(EX_DATAERR, "%s: not a bq-upload state file; remove it "
-		    "and run again: the batch's job is found by its id", path);
+	    !json_is_integer(v = json_object_get(j, "attempt")) ||
+	    json_integer_value(v) < 1 || json_integer_value(v) > 1000000) {
+		strlcpy(why, "not a bq-upload journal line", size);
+		json_decref(j);
+		return -1;
+	}
 	st->attempt = (int)json_integer_value(v);
 	st->done = strcmp(state, "done") == 0;
 	st->rows = json_integer_value(json_object_get(j, "rows"));
@@ -177,18 +230,97 @@ state_load(const char *updir, const char *name, struct jobstate *st)
 		st->session = xstrdup(json_string_value(v));
 	st->exists = 1;
 	json_decref(j);
-	free(path);
+	return i;
+}
+
+/* journal_cut: drop a last line a killed process left without its end */
+static void
+journal_cut(off_t good, off_t size)
+{
+	if (good == size)
+		return;
+	if (ftruncate(jn.fd, good) == -1)
+		fatal(EX_FAILURE, "%s: %s", jn.path, strerror(errno));
+	warnx("%s: the last line was cut short (a process was killed "
+	    "while writing it); dropped", jn.path);
+}
+
+/*
+ * journal_open: read DIR/upload/journal, keep each batch's last line,
+ * and hold it open for appending.  A damaged line stops the upload: it
+ * is not the trace of a kill, which only ever cuts the last line.
+ */
+static void
+journal_open(const char *updir)
+{
+	struct jobstate	 st;
+	FILE		*f;
+	char		*buf = NULL, why[200];
+	size_t		 cap = 0, lineno = 0;
+	ssize_t		 len;
+	off_t		 good = 0, size = 0;
+	long long	 i;
+
+	jn.path = xasprintf("%s/journal", updir);
+	jn.fd = open(jn.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (jn.fd == -1 || (f = fopen(jn.path, "re")) == NULL)
+		fatal(EX_FAILURE, "%s: %s", jn.path, strerror(errno));
+	while ((len = getline(&buf, &cap, f)) > 0) {
+		size += len;
+		lineno++;
+		if (buf[len - 1] != '\n')
+			break;
+		buf[len - 1] = '\0';
+		if ((i = line_parse(buf, &st, why, sizeof(why))) == -1)
+			fatal(EX_DATAERR, "%s: line %zu: damaged (%s); remove "
+			    "that line and run again: the batch's job is "
+			    "found by its id", jn.path, lineno, why);
+		state_free(&st);
+		line_keep(i, buf);
+		good = size;
+	}
+	if (ferror(f))
+		fatal(EX_FAILURE, "%s: %s", jn.path, strerror(errno));
+	fclose(f);
+	free(buf);
+	journal_cut(good, size);
 }
 
 void
+state_load(const char *updir, const char *name, struct jobstate *st)
+{
+	char		 why[200];
+	long long	 i = slot(name);
+
+	(void)updir;
+	memset(st, 0, sizeof(*st));
+	if (i == -1)
+		fatal(EX_FAILURE, "%s: no batch is named %s", jn.path, name);
+	if ((size_t)i >= jn.n || jn.line[i] == NULL)
+		return;
+	if (line_parse(jn.line[i], st, why, sizeof(why)) != i)
+		fatal(EX_FAILURE, "%s: %s: %s", jn.path, name, why);
+}
+
+/*
+ * state_save: append NAME's new state.  The copy job's "done" is synced
+ * (with the folder, for a journal made by this run) before anything
+ * relies on it: the staging table is dropped next.
+ */
+void
 state_save(const char *updir, const char *name, const struct jobstate *st)
 {
-	json_t	*j;
-	char	*path, *text;
+	json_t		*j;
+	char		*text;
+	size_t		 len;
+	long long	 i = slot(name);
 
-	j = json_pack("{s:s, s:i, s:s, s:s, s:I}", "job", st->job,
-	    "attempt", st->attempt, "state", st->done ? "done" : "inserting",
-	    "sha256", st->sha256, "rows", (json_int_t)st->rows);
+	if (i == -1)
+		fatal(EX_FAILURE, "%s: no batch is named %s", jn.path, name);
+	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I}", "batch", name,
+	    "job", st->job, "attempt", st->attempt, "state", st->done ?
+	    "done" : "inserting", "sha256", st->sha256, "rows",
+	    (json_int_t)st->rows);
 	if (j == NULL)
 		fatal(EX_FAILURE, "out of memory");
 	if (st->session != NULL)
@@ -196,10 +328,17 @@ state_save(const char *updir, const char *name, const struct jobstate *st)
 	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
 		fatal(EX_FAILURE, "out of memory");
 	json_decref(j);
-	path = xasprintf("%s/%s.state", updir, name);
-	file_put(path, text);
-	free(path);
+	line_keep(i, text);
+	len = strlen(text);
+	text[len] = '\n';		/* over the NUL: one write, one line */
+	errno = 0;
+	if (write(jn.fd, text, len + 1) != (ssize_t)(len + 1))
+		fatal(EX_FAILURE, "%s: %s", jn.path, errno ? strerror(errno) :
+		    "short write");
 	free(text);
+	if (i == 0 && st->done && (fsync(jn.fd) == -1 ||
+	    dir_fsync(updir) == -1))
+		fatal(EX_FAILURE, "%s: %s", jn.path, strerror(errno));
 }
 
 void
