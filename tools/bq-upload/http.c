@@ -21,6 +21,7 @@
 #include "log.h"
 #include "util.h"
 
+#define	UPLOAD_BUFFER	(512L * 1024)
 #define BODY_MAX	(64 << 20)	/* a reply larger than this is junk */
 
 static CURL	*curl;
@@ -345,6 +346,9 @@ curl_setup(const struct http_req *q, struct http_resp *r,
 		for (i = 0; i < q->nparts; i++)
 			total += q->parts[i].len;
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		/* fewer, larger reads and sends than the 64 KiB default */
+		curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE,
+		    UPLOAD_BUFFER);
 		curl_easy_setopt(curl, CURLOPT_READFUNCTION, body_read);
 		curl_easy_setopt(curl, CURLOPT_READDATA, rd);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
