@@ -106,7 +106,7 @@ json_t	*load_meta(const struct bq *, const char *, int);
 json_t	*copy_meta(const struct bq *, const char *);
 json_t	*job_insert(const struct bq *, json_t *);
 json_t	*job_get(const struct bq *, const char *);
-json_t	*job_wait(const struct bq *, const char *, json_t *);
+json_t	*job_wait(const struct bq *, const char *, json_t *, double);
 /* job_outcome: 0 succeeded, 1 may succeed as a new job, else exit code */
 int	 job_outcome(json_t *, const char *);
 long long job_rows(json_t *);

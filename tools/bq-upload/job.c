@@ -311,23 +311,30 @@ job_state(json_t *job)
 	return s != NULL ? s : "";
 }
 
-/* job_wait: poll until DONE, 0.5 s at first, then longer */
+/*
+ * job_wait: poll until DONE, 0.5 s after the job was sent (SENT, on the
+ * monotonic clock) at first, then less and less often.  A job that was
+ * sent long ago, while others were waited for, is asked at once.
+ */
 json_t *
-job_wait(const struct bq *b, const char *jobid, json_t *job)
+job_wait(const struct bq *b, const char *jobid, json_t *job, double sent)
 {
-	long	 ms, cap;
+	long	 ms, cap, wait;
 	double	 deadline;
 
 	ms = env_long("BQ_UPLOAD_POLL_BASE_MS", 500, 1, 60000);
 	cap = env_long("BQ_UPLOAD_POLL_CAP_MS", 4000, 1, 600000);
-	deadline = now_mono() + env_long("BQ_UPLOAD_JOB_TIMEOUT", 3600, 1,
+	deadline = sent + env_long("BQ_UPLOAD_JOB_TIMEOUT", 3600, 1,
 	    86400 * 7);
+	wait = ms - (long)((now_mono() - sent) * 1000);
 	while (strcmp(job_state(job), "DONE") != 0) {
 		if (now_mono() > deadline)
 			fatal(EX_TEMPFAIL, "job %s: not done in time (state "
 			    "%s)", jobid, job_state(job));
-		sleep_ms(ms);
+		if (wait > 0)
+			sleep_ms(wait);
 		ms = ms * 2 > cap ? cap : ms * 2;
+		wait = ms;
 		json_decref(job);
 		if ((job = job_get(b, jobid)) == NULL)
 			fatal(EX_UNAVAILABLE, "job %s: gone (jobs.get: not "

@@ -29,6 +29,8 @@
 
 #define QUOTA_TABLE_DAY	1500	/* changes to a table a day */
 #define STAGING_SUFFIX	"__staging"
+#define WINDOW_DFLT	8	/* load jobs running at once */
+#define WINDOW_MAX	100
 
 const char	*bq_table = "-";
 
@@ -43,7 +45,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: %s [-qv] [-c config] -t table [-d dataset] "
-	    "[-m schema] [-r run] dir\n       %s [-c config] --check\n"
+	    "[-j jobs]\n                 [-m schema] [-r run] dir\n"
+	    "       %s [-c config] --check\n"
 	    "       %s -h | --help | --version\n",
 	    getprogname(), getprogname(), getprogname());
 }
@@ -235,6 +238,15 @@ attempt_next(struct jobstate *st, const char *run, const struct bq *b,
 	state_save(updir, part, st);
 }
 
+/* a batch whose load job was sent and is not yet known to be done */
+struct pending {
+	size_t		 i;
+	struct jobstate	 st;
+	json_t		*job;	/* as the last reply showed it */
+	double		 t0, sent;
+	int		 skip;		/* done by an earlier run */
+};
+
 static json_t *
 batch_send(const struct bq *b, const char *dir, const struct batch *bt,
     int first, struct jobstate *st, const char *updir, const char *part)
@@ -247,70 +259,127 @@ batch_send(const struct bq *b, const char *dir, const struct batch *bt,
 	job = load_send(b, meta, path, bt->size, st, updir, part);
 	json_decref(meta);
 	free(path);
-	if (job != JOB_GONE)
-		job = job_wait(b, st->job, job);
 	return job;
 }
 
+/* batch_start: send batch I's load job, unless an earlier run did */
 static void
-batch_load(const struct bq *b, const char *dir, const char *updir,
-    const char *run, const struct manifest *m, size_t i)
+batch_start(const struct bq *b, const char *dir, const char *updir,
+    const char *run, const struct manifest *m, size_t i, struct pending *p)
 {
 	const struct batch	*bt = &m->b[i];
-	struct jobstate		 st;
-	json_t			*job;
-	char			 part[32], what[2200];
-	double			 t0 = now_mono();
-	int			 rc = 1, tries = 0, max;
+	char			 part[32];
 
-	max = (int)env_long("BQ_UPLOAD_JOB_ATTEMPTS", 5, 1, 100);
+	memset(p, 0, sizeof(*p));
+	p->i = i;
+	p->t0 = now_mono();
 	snprintf(part, sizeof(part), "%05zu", i + 1);
-	state_load(updir, part, &st);
-	if (st.exists && strcmp(st.sha256, bt->sha256) != 0)
+	state_load(updir, part, &p->st);
+	if (p->st.exists && strcmp(p->st.sha256, bt->sha256) != 0)
 		fatal(EX_DATAERR, "%s/journal: %s: made for another %s (remove "
 		    "%s to start this batch set over)", updir, part, bt->name,
 		    updir);
-	if (st.done)
-		goto out;
-	if (!st.exists) {
-		st.attempt = 1;
-		jobid_make(&st, run, b, part);
-		strlcpy(st.sha256, bt->sha256, sizeof(st.sha256));
-		st.rows = bt->rows;
-		state_save(updir, part, &st);
+	if ((p->skip = p->st.done))
+		return;
+	if (!p->st.exists) {
+		p->st.attempt = 1;
+		jobid_make(&p->st, run, b, part);
+		strlcpy(p->st.sha256, bt->sha256, sizeof(p->st.sha256));
+		p->st.rows = bt->rows;
+		state_save(updir, part, &p->st);
 	}
+	p->job = batch_send(b, dir, bt, i == 0, &p->st, updir, part);
+	p->sent = now_mono();
+}
+
+/*
+ * batch_finish: wait for batch I's job; a job that failed in a way worth
+ * another try is sent again under the next id, and waited for at once.
+ */
+static void
+batch_finish(const struct bq *b, const char *dir, const char *updir,
+    const char *run, const struct manifest *m, struct pending *p)
+{
+	const struct batch	*bt = &m->b[p->i];
+	struct jobstate		*st = &p->st;
+	json_t			*job = p->job;
+	char			 part[32], what[2200];
+	int			 rc = 1, tries = 0, max;
+
+	max = (int)env_long("BQ_UPLOAD_JOB_ATTEMPTS", 5, 1, 100);
+	snprintf(part, sizeof(part), "%05zu", p->i + 1);
+	if (p->skip)
+		goto out;
 	for (;;) {
 		snprintf(what, sizeof(what), "%s: %s: job %s", b->table,
-		    bt->name, st.job);
-		job = batch_send(b, dir, bt, i == 0, &st, updir, part);
-		if (job != JOB_GONE && (rc = job_outcome(job, what)) == 0)
+		    bt->name, st->job);
+		if (job != JOB_GONE && (rc = job_outcome(job = job_wait(b,
+		    st->job, job, p->sent), what)) == 0)
 			break;
 		if (job != JOB_GONE)
 			json_decref(job);
 		/* a failed id cannot be reused: the rerun gets a new one */
-		attempt_next(&st, run, b, updir, part);
+		attempt_next(st, run, b, updir, part);
 		if (rc > 1)
 			fatal(rc, "%s: rejected by BigQuery", what);
 		if (++tries >= max)
 			fatal(EX_TEMPFAIL, "%s: %s: %d load jobs failed",
 			    b->table, bt->name, tries);
+		job = batch_send(b, dir, bt, p->i == 0, st, updir, part);
+		p->sent = now_mono();
 	}
 	if (job_rows(job) != bt->rows)
 		fatal(EX_DATAERR, "%s: loaded %lld rows, the manifest says "
 		    "%lld", what, job_rows(job), bt->rows);
 	json_decref(job);
-	st.done = 1;
-	free(st.session);
-	st.session = NULL;
-	state_save(updir, part, &st);
+	st->done = 1;
+	free(st->session);
+	st->session = NULL;
+	state_save(updir, part, st);
 	logx(LOG_INFO, "table=%s batch=%zu/%zu rows=%lld bytes=%lld "
-	    "size=%lld job=%s seconds=%.1f", b->table, i + 1, m->n,
-	    bt->rows, bt->bytes, bt->size, st.job, now_mono() - t0);
+	    "size=%lld job=%s seconds=%.1f", b->table, p->i + 1, m->n,
+	    bt->rows, bt->bytes, bt->size, st->job, now_mono() - p->t0);
 out:
 	prog.rows += bt->rows;
 	prog.bytes += bt->size;
-	progress_show(i + 1, m->n);
-	state_free(&st);
+	progress_show(p->i + 1, m->n);
+	state_free(st);
+}
+
+/*
+ * batches_load: the first batch's job (WRITE_TRUNCATE) alone, then the
+ * appends with up to WINDOW jobs running at once, waited for in order.
+ * Appends commute, so the order the jobs end in does not matter, and a
+ * load job is all or nothing; BigQuery spends seconds on each, which
+ * would otherwise be spent one after another.
+ */
+static void
+batches_load(const struct bq *b, const char *dir, const char *updir,
+    const char *run, const struct manifest *m, size_t window)
+{
+	struct pending	*ring;
+	size_t		 i, head = 0, n = 0;
+
+	if (m->n == 0)
+		return;
+	ring = xreallocarray(NULL, window, sizeof(*ring));
+	batch_start(b, dir, updir, run, m, 0, &ring[0]);
+	batch_finish(b, dir, updir, run, m, &ring[0]);
+	for (i = 1; i < m->n; i++) {
+		if (n == window) {
+			batch_finish(b, dir, updir, run, m, &ring[head]);
+			head = (head + 1) % window;
+			n--;
+		}
+		batch_start(b, dir, updir, run, m, i,
+		    &ring[(head + n) % window]);
+		n++;
+	}
+	for (; n > 0; n--) {
+		batch_finish(b, dir, updir, run, m, &ring[head]);
+		head = (head + 1) % window;
+	}
+	free(ring);
 }
 
 /* staging_check: exactly the manifest's rows, or nothing is published */
@@ -357,7 +426,7 @@ publish(const struct bq *b, const char *updir, const char *run,
 		job = job_insert(b, meta);
 		json_decref(meta);
 		if (job != JOB_GONE && (rc = job_outcome(job = job_wait(b,
-		    st.job, job), what)) == 0)
+		    st.job, job, now_mono()), what)) == 0)
 			break;
 		if (job != JOB_GONE)
 			json_decref(job);
@@ -393,11 +462,12 @@ main(int argc, char *argv[])
 	static struct bq	 b;
 	static char		*updir, *runid, *key_project;
 	const char		*cfgpath = NULL, *schema = NULL, *run = NULL;
+	const char		*errstr;
 	char			*dir, *schema_dflt, *dsname;
-	size_t			 i;
+	size_t			 window = WINDOW_DFLT;
 	int			 ch, quiet = 0, verbose = 0, check = 0;
 
-	while ((ch = getopt_long(argc, argv, "c:t:m:d:r:qvh", longopts,
+	while ((ch = getopt_long(argc, argv, "c:t:m:d:j:r:qvh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -414,6 +484,12 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			b.dataset = optarg;
+			break;
+		case 'j':
+			window = strtonum(optarg, 1, WINDOW_MAX, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-j %s: expected 1 to %d load "
+				    "jobs at once", optarg, WINDOW_MAX);
 			break;
 		case 'r':
 			run = optarg;
@@ -486,8 +562,7 @@ main(int argc, char *argv[])
 	prog.start = now_mono();
 
 	dataset_ensure(&b);
-	for (i = 0; i < m.n; i++)
-		batch_load(&b, dir, updir, runid, &m, i);
+	batches_load(&b, dir, updir, runid, &m, window);
 	publish(&b, updir, runid, &m);
 
 	progress_clear();
