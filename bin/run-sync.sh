@@ -141,10 +141,15 @@ table_fail() {
 	log ERROR run="$run" ${1:+table="$1"} step="$2" program="$3" \
 	    status="$_st" exit="$4"
 	if [ -n "$1" ]; then
+		# what it has so far: a set cut before the upload failed
+		read -r _r _y _b <<-EOF
+		$(manifest_totals "$rundir/$1/batches")
+		EOF
 		runjson_update --arg t "$1" --arg s "$_st" --arg st "$2" \
-		    --arg p "$3" --argjson x "$4" \
+		    --arg p "$3" --argjson x "$4" --argjson r "${_r:-0}" \
+		    --argjson b "${_b:-0}" --argjson y "${_y:-0}" \
 		    '.tables[$t] += {status: $s, step: $st, program: $p,
-		      exit: $x}'
+		      exit: $x, rows: $r, batches: $b, bytes: $y}'
 		failures="$failures $1 ($2, $3 exit $4);"
 	else
 		failures="$failures $2 ($3 exit $4);"

@@ -201,6 +201,9 @@ ok "$(grep -q '"batch":"00002".*"done"' "$d/batches/upload/journal" &&
     "(two batches are in, nothing is published)"
 rows=$(awk -F '\t' '$1 == "total" { print $2 }' "$d/batches/manifest")
 n=$(awk -F '\t' '$1 == "total" { print $5 }' "$d/batches/manifest")
+grep -Eq "run=$run table=PH step=summary status=(failed|retry) rows=$rows\
+ batches=$n bytes=[1-9]" "$SYNC_LOG"
+ok $? "the failed table's summary counts the batches it has ($n)"
 sed 's|"batch_size": 30|"batch_size": 45|' "$CFG" > "$T/c-bs.json"
 chmod 600 "$T/c-bs.json"
 "$RS" -c "$T/c-bs.json" -r "$run" > /dev/null 2> "$T/err"
