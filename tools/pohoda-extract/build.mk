@@ -13,3 +13,11 @@ $(OBJ)/unit/extract-value: $(EXTRACT_UNIT_OBJ) $(OBJ)/libpohoda.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ \
 	    $(call pkgflags,libs,$(PKGS_lib) $(PKGS_pohoda-extract)) \
 	    -lm -lpthread
+
+# the character conversions against glibc's iconv (so without iconv.c)
+all: $(OBJ)/unit/extract-conv
+
+$(OBJ)/unit/extract-conv: $(OBJ)/tests/unit/extract-conv.o \
+    $(OBJ)/tools/pohoda-extract/conv.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^

@@ -133,6 +133,11 @@ int	civil_from_days(long, int *, int *, int *);
 int	float_format(char *, size_t, double, int);
 size_t	int_format(char *, long long);
 
+/* conv.c: code page 1250 and UTF-16LE to UTF-8, with iconv(3)'s
+ * arguments, results and errors */
+size_t	conv_cp1250(char **, size_t *, char **, size_t *);
+size_t	conv_utf16le(char **, size_t *, char **, size_t *);
+
 /* names.c */
 /* names_make: BigQuery-safe, unique keys for N columns (DESIGN §4) */
 void	names_make(struct column *, int);
