@@ -226,6 +226,59 @@ rand64(void)
 	return rng;
 }
 
+/* dec_want: V (below 10^38) with SCALE decimals, as text */
+static void
+dec_want(char *want, unsigned __int128 v, int neg, int scale)
+{
+	unsigned __int128	x = v;
+	char			dig[64];
+	int			k, nd = 0, p = 0;
+
+	do {
+		dig[nd++] = (char)('0' + (int)(x % 10));
+		x /= 10;
+	} while (x > 0);
+	if (neg && v != 0)
+		want[p++] = '-';
+	for (k = nd > scale ? nd : scale + 1; k > 0; k--) {
+		if (k == scale)
+			want[p++] = '.';
+		want[p++] = k <= nd ? dig[k - 1] : '0';
+	}
+	want[p] = '\0';
+}
+
+/* precisions 1-20, where the magnitude has at most 9 bytes, in as few
+ * bytes as hold 10^p - 1 (how FreeTDS keeps them) */
+static void
+test_decimal_small(void)
+{
+	unsigned char		arr[33];
+	unsigned __int128	lim, v, x;
+	char			got[128], want[128];
+	int			i, k, nb, prec, scale, neg;
+
+	for (i = 0; i < 20000; i++) {
+		prec = 1 + (int)(rand64() % 20);
+		for (k = 0, lim = 1; k < prec; k++)
+			lim *= 10;
+		for (nb = 0, x = lim - 1; x > 0; x >>= 8)
+			nb++;
+		v = ((unsigned __int128)rand64() << 64 | rand64()) % lim;
+		if (rand64() % 4 == 0)
+			v = lim - 1 - rand64() % 3;
+		scale = (int)(rand64() % (unsigned)(prec + 1));
+		neg = (int)(rand64() & 1);
+		memset(arr, 0, sizeof(arr));
+		arr[0] = (unsigned char)neg;
+		for (k = 0, x = v; k < nb; k++, x >>= 8)
+			arr[nb - k] = (unsigned char)x;
+		dec_want(want, v, neg, scale);
+		dec_format(got, sizeof(got), arr, prec, scale, 33);
+		check(strcmp(got, want) == 0, "decimal(1-20)", got, want);
+	}
+}
+
 /* decimals against unsigned __int128 printing */
 static void
 test_decimal(void)
@@ -265,6 +318,7 @@ test_decimal(void)
 		dec_format(got, sizeof(got), arr, 38, scale, 33);
 		check(strcmp(got, want) == 0, "decimal(38)", got, want);
 	}
+	test_decimal_small();
 	/* a byte above what precision 5 keeps is an error, not a value */
 	memset(arr, 0, sizeof(arr));
 	arr[4] = 1;

@@ -457,7 +457,7 @@ row_write(struct out *o, const struct column *c, int n, const char *src)
 	int			 i;
 
 	for (i = 0; i < n; i++) {
-		out_write(o, c[i].prefix, c[i].prefixlen);
+		out_padded(o, c[i].prefix, c[i].prefixlen);
 		if ((data = db_value(i + 1, &len)) == NULL) {
 			out_write(o, "null", 4);
 			continue;

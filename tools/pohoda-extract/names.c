@@ -168,8 +168,9 @@ names_make(struct column *c, int n)
 		for (k = 2; key_taken(c, i, key); k++)
 			snprintf(key, sizeof(key), "%s_%d", base, k);
 		c[i].key = xstrdup(key);
-		c[i].prefix = xasprintf("%s\"%s\":", i == 0 ? "{" : ",",
-		    key);
-		c[i].prefixlen = strlen(c[i].prefix);
+		c[i].prefixlen = strlen(key) + 4;
+		c[i].prefix = xcalloc(c[i].prefixlen / 16 + 1, 16);
+		snprintf((char *)c[i].prefix, c[i].prefixlen + 1,
+		    "%s\"%s\":", i == 0 ? "{" : ",", key);
 	}
 }

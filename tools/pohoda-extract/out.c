@@ -184,12 +184,12 @@ out_open(struct out *o, int fd, int gz, long long member_rows)
 	memset(o, 0, sizeof(*o));
 	o->fd = fd;
 	o->gz = gz;
-	o->buf = xmalloc(OUT_BUFSIZE);
+	o->buf = xmalloc(OUT_BUFSIZE + OUT_SLACK);
 	o->member_rows = member_rows;
 	o->member_left = member_rows;
 	if (!gz)
 		return 0;
-	o->spare = xmalloc(OUT_BUFSIZE);
+	o->spare = xmalloc(OUT_BUFSIZE + OUT_SLACK);
 	o->zbuf = xmalloc(ZBUF_SIZE);
 	o->z = xmalloc(sizeof(*o->z));
 	o->zlevel = xmalloc(ISAL_DEF_LVL1_SMALL);

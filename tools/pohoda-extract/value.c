@@ -202,6 +202,26 @@ mag_digits(const unsigned char *be, int n, char *d)
 	return nd;
 }
 
+/* mag_digits64: as mag_digits for a magnitude of at most 8 bytes, in
+ * one 64-bit word: the limb division was a tenth of a run */
+static int
+mag_digits64(const unsigned char *be, int n, char *d)
+{
+	char		rev[24];
+	uint64_t	v = 0;
+	int		i, nd = 0;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | be[i];
+	do {
+		rev[nd++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < nd; i++)
+		d[i] = rev[nd - 1 - i];
+	return nd;
+}
+
 /* digits_place: sign, DIGITS and a point before the last SCALE digits
  * into BUF; -1 when it does not fit */
 static int
@@ -294,7 +314,10 @@ dec_format(char *buf, size_t size, const unsigned char *array, int prec,
 	for (i = nb; i < len; i++)
 		if (array[i] != 0)
 			return -1;
-	nd = mag_digits(array + 1, nb - 1, dig);
+	if (nb - 1 <= 8)
+		nd = mag_digits64(array + 1, nb - 1, dig);
+	else
+		nd = mag_digits(array + 1, nb - 1, dig);
 	if (nd > prec)
 		return -1;
 	return digits_place(buf, size, array[0] == 1, dig, nd, scale);
@@ -485,54 +508,88 @@ utf8_check(const unsigned char *s, size_t n)
 	return n;
 }
 
+/* what json_string does with each byte: copy it, escape it, or check
+ * the UTF-8 sequence it starts */
+enum { JS_COPY, JS_ESC, JS_UTF8 };
+
+static unsigned char	js_class[256];
+
+static void
+js_class_init(void)
+{
+	int	c;
+
+	for (c = 0; c < 256; c++)
+		js_class[c] = c < 0x20 || c == '"' || c == '\\' ? JS_ESC :
+		    c >= 0x80 ? JS_UTF8 : JS_COPY;
+}
+
+/* json_esc: the escape for byte C (below 0x20, '"' or '\\') at P */
+static unsigned char *
+json_esc(unsigned char *p, unsigned c)
+{
+	static const char	hex[] = "0123456789abcdef";
+
+	*p++ = '\\';
+	switch (c) {
+	case '"': *p++ = '"'; break;
+	case '\\': *p++ = '\\'; break;
+	case '\n': *p++ = 'n'; break;
+	case '\r': *p++ = 'r'; break;
+	case '\t': *p++ = 't'; break;
+	case '\b': *p++ = 'b'; break;
+	case '\f': *p++ = 'f'; break;
+	default:
+		memcpy(p, "u00", 3);
+		p[3] = (unsigned char)hex[c >> 4];
+		p[4] = (unsigned char)hex[c & 15];
+		p += 5;
+	}
+	return p;
+}
+
+/* JS_PIECE: input bytes escaped per out_room(): each makes at most 6
+ * bytes, and a UTF-8 sequence begun in a piece may end 3 bytes past it */
+#define JS_PIECE	4096
+
 /*
- * json_string: S quoted and escaped; runs of plain bytes are copied in
- * one piece.  -1 with the offset of the first invalid byte in BAD.
+ * json_string: S quoted and escaped, written straight into the output
+ * buffer a piece at a time (values are short, and a call to memcpy per
+ * run of plain bytes cost more than the copy).  -1 with the offset of
+ * the first invalid byte in BAD.
  */
 int
 json_string(struct out *o, const unsigned char *s, size_t n, size_t *bad)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i = 0, run, k;
-	char			 esc[6];
+	unsigned char	*p;
+	size_t		 i = 0, lim, k;
 
+	if (js_class['"'] != JS_ESC)
+		js_class_init();
 	out_putc(o, '"');
 	while (i < n) {
-		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x80 &&
-		    s[run] != '"' && s[run] != '\\'; run++)
-			;
-		if (run > i) {
-			out_write(o, s + i, run - i);
-			i = run;
-			continue;
-		}
-		if (s[i] >= 0x80) {
-			if ((k = utf8_len(s + i, n - i)) == 0) {
-				if (bad != NULL)
-					*bad = i;
-				return -1;
+		lim = n - i < JS_PIECE ? n : i + JS_PIECE;
+		p = out_room(o, 6 * (lim - i) + 3);
+		while (i < lim) {
+			switch (js_class[s[i]]) {
+			case JS_COPY:
+				*p++ = s[i++];
+				break;
+			case JS_ESC:
+				p = json_esc(p, s[i++]);
+				break;
+			default:
+				if ((k = utf8_len(s + i, n - i)) == 0) {
+					if (bad != NULL)
+						*bad = i;
+					return -1;
+				}
+				memcpy(p, s + i, k);
+				p += k;
+				i += k;
 			}
-			out_write(o, s + i, k);
-			i += k;
-			continue;
 		}
-		esc[0] = '\\';
-		switch (s[i]) {
-		case '"': esc[1] = '"'; k = 2; break;
-		case '\\': esc[1] = '\\'; k = 2; break;
-		case '\n': esc[1] = 'n'; k = 2; break;
-		case '\r': esc[1] = 'r'; k = 2; break;
-		case '\t': esc[1] = 't'; k = 2; break;
-		case '\b': esc[1] = 'b'; k = 2; break;
-		case '\f': esc[1] = 'f'; k = 2; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[s[i] >> 4];
-			esc[5] = hex[s[i] & 15];
-			k = 6;
-		}
-		out_write(o, esc, k);
-		i++;
+		o->len = (size_t)(p - o->buf);
 	}
 	out_putc(o, '"');
 	return 0;
@@ -605,6 +662,9 @@ fail(char *err, const char *what)
 	return -1;
 }
 
+/* The *_text functions write a value's text at T (40 bytes) and return
+ * its length, -1 with a message in ERR. */
+
 /* datetime_text: legacy datetime, ticks of 1/300 s rounded to the
  * millisecond as SQL Server prints them (.997, .007) */
 static int
@@ -626,8 +686,7 @@ datetime_text(char *t, const unsigned char *data, size_t len, char *err)
 	i += hms_put(t + i, dt.dttime / 300);
 	t[i++] = '.';
 	i += digits_put(t + i, (unsigned long)ms, 3);
-	t[i] = '\0';
-	return 0;
+	return (int)i;
 }
 
 static int
@@ -645,8 +704,8 @@ smalldatetime_text(char *t, const unsigned char *data, size_t len,
 		return fail(err, "smalldatetime out of range");
 	i = date_put(t, y, m, d);
 	t[i++] = ' ';
-	hms_put(t + i, dt.minutes * 60L);
-	return 0;
+	i += hms_put(t + i, dt.minutes * 60L);
+	return (int)i;
 }
 
 /* msdate_text: date, time, datetime2 and datetimeoffset (as UTC) */
@@ -670,7 +729,7 @@ msdate_text(char *t, enum kind kind, const unsigned char *data, size_t len,
 			return fail(err, "date out of range");
 		i = date_put(t, y, m, d);
 		if (kind == K_DATE)
-			return 0;
+			return (int)i;
 		t[i++] = kind == K_DATETIMEOFFSET ? 'T' : ' ';
 	}
 	i += hms_put(t + i, (long)secs);
@@ -678,8 +737,7 @@ msdate_text(char *t, enum kind kind, const unsigned char *data, size_t len,
 	    dta.time_prec);
 	if (kind == K_DATETIMEOFFSET)
 		t[i++] = 'Z';
-	t[i] = '\0';
-	return 0;
+	return (int)i;
 }
 
 static void
@@ -688,8 +746,8 @@ guid_write(struct out *o, const unsigned char *g)
 	static const char	hex[] = "0123456789ABCDEF";
 	static const int	order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
 	    8, 9, 10, 11, 12, 13, 14, 15 };
-	char			t[38];
-	int			i, k = 0;
+	unsigned char		*t = out_room(o, 38);
+	int			 i, k = 0;
 
 	t[k++] = '"';
 	for (i = 0; i < 16; i++) {
@@ -699,13 +757,12 @@ guid_write(struct out *o, const unsigned char *g)
 		t[k++] = hex[g[order[i]] & 15];
 	}
 	t[k++] = '"';
-	out_write(o, t, (size_t)k);
+	o->len += (size_t)k;
 }
 
 static int
 int_value(struct out *o, const unsigned char *data, size_t len, char *err)
 {
-	char		t[24];
 	int16_t		i2;
 	int32_t		i4;
 	int64_t		i8;
@@ -727,7 +784,7 @@ int_value(struct out *o, const unsigned char *data, size_t len, char *err)
 	default:
 		return fail(err, "integer of unexpected size");
 	}
-	out_write(o, t, int_format(t, v));
+	o->len += int_format((char *)out_room(o, 24), v);
 	return 0;
 }
 
@@ -735,7 +792,7 @@ static int
 money_value(struct out *o, const unsigned char *data, size_t len,
     char *err)
 {
-	char		t[32];
+	char		*t;
 	DBMONEY		m;
 	int32_t		m4;
 	long long	v;
@@ -750,10 +807,11 @@ money_value(struct out *o, const unsigned char *data, size_t len,
 		v = m4;
 	} else
 		return fail(err, "money of unexpected size");
-	n = money_format(t + 1, sizeof(t) - 2, v);
+	t = (char *)out_room(o, 32);
+	n = money_format(t + 1, 30, v);
 	t[0] = '"';
 	t[n + 1] = '"';
-	out_write(o, t, (size_t)n + 2);
+	o->len += (size_t)n + 2;
 	return 0;
 }
 
@@ -761,7 +819,7 @@ static int
 decimal_value(struct out *o, const unsigned char *data, size_t len,
     char *err)
 {
-	char		t[MAX_DIGITS + 8];
+	char		*t;
 	DBNUMERIC	num;
 	int		n;
 
@@ -769,20 +827,21 @@ decimal_value(struct out *o, const unsigned char *data, size_t len,
 		return fail(err, "decimal of unexpected size");
 	memset(&num, 0, sizeof(num));
 	memcpy(&num, data, len);
-	n = dec_format(t + 1, sizeof(t) - 2, num.array, num.precision,
+	t = (char *)out_room(o, MAX_DIGITS + 8);
+	n = dec_format(t + 1, MAX_DIGITS + 6, num.array, num.precision,
 	    num.scale, (int)sizeof(num.array));
 	if (n < 0)
 		return fail(err, "decimal value does not fit its precision");
 	t[0] = '"';
 	t[n + 1] = '"';
-	out_write(o, t, (size_t)n + 2);
+	o->len += (size_t)n + 2;
 	return 0;
 }
 
 static int
 float_value(struct out *o, const unsigned char *data, size_t len, char *err)
 {
-	char	t[40];
+	char	*t;
 	float	f;
 	double	v;
 	int	n;
@@ -794,9 +853,10 @@ float_value(struct out *o, const unsigned char *data, size_t len, char *err)
 		memcpy(&v, data, 8);
 	else
 		return fail(err, "float of unexpected size");
-	if ((n = float_format(t, sizeof(t), v, len == 4)) < 0)
+	t = (char *)out_room(o, 40);
+	if ((n = float_format(t, 40, v, len == 4)) < 0)
 		return fail(err, "NaN or infinity has no JSON form");
-	out_write(o, t, (size_t)n);
+	o->len += (size_t)n;
 	return 0;
 }
 
@@ -804,20 +864,20 @@ static int
 text_value(struct out *o, const struct column *c, const unsigned char *data,
     size_t len, char *err)
 {
-	char	t[48];
-	int	rc;
+	char	*t = (char *)out_room(o, 48);
+	int	 n;
 
 	if (c->kind == K_DATETIME)
-		rc = datetime_text(t + 1, data, len, err);
+		n = datetime_text(t + 1, data, len, err);
 	else if (c->kind == K_SMALLDATETIME)
-		rc = smalldatetime_text(t + 1, data, len, err);
+		n = smalldatetime_text(t + 1, data, len, err);
 	else
-		rc = msdate_text(t + 1, c->kind, data, len, err);
-	if (rc == -1)
+		n = msdate_text(t + 1, c->kind, data, len, err);
+	if (n == -1)
 		return -1;
 	t[0] = '"';
-	out_write(o, t, strlen(t));
-	out_putc(o, '"');
+	t[n + 1] = '"';
+	o->len += (size_t)n + 2;
 	return 0;
 }
 
