@@ -119,11 +119,15 @@ static void
 input_make(int utf16, unsigned char *in, size_t *n)
 {
 	size_t		len = rnd(FUZZIN), i;
+	uint32_t	ascii;
 	uint16_t	u;
 
 	if (!utf16) {
+		/* in 8 bytes, 3 ASCII or (for the runs conv.c copies 8
+		 * bytes at a time) 7 */
+		ascii = rnd(2) == 0 ? 3 : 7;
 		for (i = 0; i < len; i++)
-			in[i] = (unsigned char)(rnd(3) == 0 ? rnd(128) :
+			in[i] = (unsigned char)(rnd(8) < ascii ? rnd(128) :
 			    0x80 + rnd(128));
 		*n = len;
 		return;

@@ -443,6 +443,82 @@ test_strings(void)
 	}
 }
 
+/* esc_ref: S (valid UTF-8) as a JSON string, a byte at a time */
+static void
+esc_ref(const unsigned char *s, size_t n, char *buf)
+{
+	size_t	i;
+
+	*buf++ = '"';
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			*buf++ = '\\';
+			*buf++ = (char)s[i];
+		} else if (s[i] == '\n')
+			buf += sprintf(buf, "\\n");
+		else if (s[i] == '\r')
+			buf += sprintf(buf, "\\r");
+		else if (s[i] == '\t')
+			buf += sprintf(buf, "\\t");
+		else if (s[i] == '\b')
+			buf += sprintf(buf, "\\b");
+		else if (s[i] == '\f')
+			buf += sprintf(buf, "\\f");
+		else if (s[i] < 0x20)
+			buf += sprintf(buf, "\\u%04x", s[i]);
+		else
+			*buf++ = (char)s[i];
+	}
+	*buf++ = '"';
+	*buf = '\0';
+}
+
+/*
+ * test_string_words: json_string takes 8 bytes at a time; strings of
+ * every length to 24 made of pieces a word test must tell apart (plain
+ * bytes next to the ones to escape, the ends of UTF-8 sequences, a bad
+ * byte), at every offset, against esc_ref; the bad ones refused
+ */
+static void
+test_string_words(void)
+{
+	static const char	*piece[] = { "a", " ", "!", "#", "~", "[",
+	    "]", "\x7f", "\x1f", "\x01", "\"", "\\", "\n", "\t",
+	    "\xc3\xa9", "\xc5\x99", "\xe2\x82\xac",
+	    "\xf0\x9f\x8e\x84", "\x80", "\xff", "\xc3" };
+	const int		 npiece = sizeof(piece) / sizeof(piece[0]);
+	const int		 nbad = 3;	/* the last ones */
+	struct column		 c;
+	unsigned char		 s[64];
+	char			 got[512], want[512], what[64];
+	size_t			 n;
+	int			 len, at, k, p, bad, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.type = SYBCHAR;
+	column_classify(&c);
+	for (len = 0; len <= 24; len++)
+		for (at = 0; at <= len; at++)
+			for (k = 0; k < npiece; k++) {
+				/* LEN bytes of filler, piece K at AT */
+				memset(s, 'x', sizeof(s));
+				p = (int)strlen(piece[k]);
+				memcpy(s + at, piece[k], (size_t)p);
+				n = (size_t)(len + p);
+				bad = k >= npiece - nbad;
+				rc = render(&c, s, n, got, sizeof(got));
+				snprintf(what, sizeof(what), "word: piece %d "
+				    "at %d of %d", k, at, len);
+				if (bad) {
+					check(rc == -1, what, got, "error");
+					continue;
+				}
+				esc_ref(s, n, want);
+				check(rc == 0 && strcmp(got, want) == 0, what,
+				    got, want);
+			}
+}
+
 static void
 test_base64(void)
 {
@@ -483,8 +559,10 @@ main(int argc, char *argv[])
 			test_float();
 		else if (strcmp(argv[2], "ticks") == 0)
 			test_datetime_ticks();
-		else if (strcmp(argv[2], "strings") == 0)
+		else if (strcmp(argv[2], "strings") == 0) {
 			test_strings();
+			test_string_words();
+		}
 		else if (strcmp(argv[2], "base64") == 0)
 			test_base64();
 		else

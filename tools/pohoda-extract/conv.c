@@ -96,10 +96,20 @@ conv_cp1250(char **in, size_t *inleft, char **out, size_t *outleft)
 	const unsigned char	*end = p + *inleft;
 	unsigned char		*o = (unsigned char *)*out;
 	unsigned char		*oend = o + *outleft;
+	uint64_t		 w;
 	uint32_t		 c;
-	size_t			 n;
+	size_t			 k, n;
 
 	while (p < end) {
+		if (WORD_LE && end - p >= 8 && oend - o >= 8) {
+			w = word_load(p);
+			k = (size_t)word_lead(w & WORD_HIGH);
+			memcpy(o, &w, 8);
+			o += k;
+			p += k;
+			if (k == 8)
+				continue;
+		}
 		if (*p < 0x80) {
 			if (o == oend)
 				break;

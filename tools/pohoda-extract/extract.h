@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define PROG		"pohoda-extract"
@@ -21,6 +22,54 @@
 #define OUT_SLACK	16
 
 struct isal_zstream;
+
+/*
+ * Eight bytes at a time, on a little-endian machine (WORD_LE; elsewhere
+ * the callers take byte by byte): the string loops (json_string,
+ * conv.c) test a whole word for bytes they must look at and copy the
+ * bytes before the first such one in a single store.  word_load reads 8
+ * bytes from anywhere; a flag is a byte's 0x80 bit in a mask, and
+ * word_lead counts the bytes before the first flagged one.  The flag
+ * tests below are exact for that first byte (a borrow only moves flags
+ * to later bytes).
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORD_LE		1
+#else
+#define WORD_LE		0
+#endif
+#define WORD_ONES	0x0101010101010101ULL
+#define WORD_HIGH	0x8080808080808080ULL
+
+static inline uint64_t
+word_load(const unsigned char *p)
+{
+	uint64_t	w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* word_below: the flags of the bytes of W below N (N at most 0x80) */
+static inline uint64_t
+word_below(uint64_t w, unsigned n)
+{
+	return (w - WORD_ONES * n) & ~w & WORD_HIGH;
+}
+
+/* word_equal: the flags of the bytes of W equal to C */
+static inline uint64_t
+word_equal(uint64_t w, unsigned c)
+{
+	return word_below(w ^ (WORD_ONES * c), 1);
+}
+
+/* word_lead: bytes before the lowest set bit of MASK's bytes */
+static inline int
+word_lead(uint64_t mask)
+{
+	return mask == 0 ? 8 : __builtin_ctzll(mask) >> 3;
+}
 
 /*
  * out: NDJSON bytes collected in a buffer and written to a file

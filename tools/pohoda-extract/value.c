@@ -548,6 +548,15 @@ json_esc(unsigned char *p, unsigned c)
 	return p;
 }
 
+/* js_special: the flags of the bytes of W json_string cannot copy as
+ * they are (word_lead) */
+static inline uint64_t
+js_special(uint64_t w)
+{
+	return word_below(w, 0x20) | word_equal(w, '"') |
+	    word_equal(w, '\\') | (w & WORD_HIGH);
+}
+
 /* JS_PIECE: input bytes escaped per out_room(): each makes at most 6
  * bytes, and a UTF-8 sequence begun in a piece may end 3 bytes past it */
 #define JS_PIECE	4096
@@ -562,6 +571,7 @@ int
 json_string(struct out *o, const unsigned char *s, size_t n, size_t *bad)
 {
 	unsigned char	*p;
+	uint64_t	 w;
 	size_t		 i = 0, lim, k;
 
 	if (js_class['"'] != JS_ESC)
@@ -571,6 +581,15 @@ json_string(struct out *o, const unsigned char *s, size_t n, size_t *bad)
 		lim = n - i < JS_PIECE ? n : i + JS_PIECE;
 		p = out_room(o, 6 * (lim - i) + 3);
 		while (i < lim) {
+			if (WORD_LE && lim - i >= 8) {
+				w = word_load(s + i);
+				k = (size_t)word_lead(js_special(w));
+				memcpy(p, &w, 8);
+				p += k;
+				i += k;
+				if (k == 8)
+					continue;
+			}
 			switch (js_class[s[i]]) {
 			case JS_COPY:
 				*p++ = s[i++];
@@ -584,9 +603,8 @@ json_string(struct out *o, const unsigned char *s, size_t n, size_t *bad)
 						*bad = i;
 					return -1;
 				}
-				memcpy(p, s + i, k);
-				p += k;
-				i += k;
+				while (k-- > 0)
+					*p++ = s[i++];
 			}
 		}
 		o->len = (size_t)(p - o->buf);
