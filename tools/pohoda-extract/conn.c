@@ -276,6 +276,7 @@ login_make(struct config *cfg, BYTE version)
 	DBSETLAPP(login, PROG);
 	DBSETLCHARSET(login, "UTF-8");
 	DBSETLDBNAME(login, cfg->mssql.database);
+	DBSETLPACKET(login, 16384);
 	if (version != DBVERSION_UNKNOWN)
 		dbsetlversion(login, version);
 	return login;
