@@ -448,24 +448,24 @@ static void
 esc_ref(const unsigned char *s, size_t n, char *buf)
 {
 	size_t	i;
+	int	e;
 
 	*buf++ = '"';
 	for (i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\') {
+		switch (s[i]) {
+		case '"': case '\\': e = s[i]; break;
+		case '\n': e = 'n'; break;
+		case '\r': e = 'r'; break;
+		case '\t': e = 't'; break;
+		case '\b': e = 'b'; break;
+		case '\f': e = 'f'; break;
+		default: e = 0;
+		}
+		if (e != 0) {
 			*buf++ = '\\';
-			*buf++ = (char)s[i];
-		} else if (s[i] == '\n')
-			buf += sprintf(buf, "\\n");
-		else if (s[i] == '\r')
-			buf += sprintf(buf, "\\r");
-		else if (s[i] == '\t')
-			buf += sprintf(buf, "\\t");
-		else if (s[i] == '\b')
-			buf += sprintf(buf, "\\b");
-		else if (s[i] == '\f')
-			buf += sprintf(buf, "\\f");
-		else if (s[i] < 0x20)
-			buf += sprintf(buf, "\\u%04x", s[i]);
+			*buf++ = (char)e;
+		} else if (s[i] < 0x20)
+			buf += snprintf(buf, 7, "\\u%04x", s[i]);
 		else
 			*buf++ = (char)s[i];
 	}
