@@ -285,8 +285,8 @@ test_decimal(void)
 {
 	unsigned char		arr[33];
 	unsigned __int128	v, x;
-	char			got[128], want[128], dig[64];
-	int			i, k, nd, scale, neg, p;
+	char			got[128], want[128];
+	int			i, k, scale, neg;
 
 	for (i = 0; i < 20000; i++) {
 		v = (unsigned __int128)rand64() << 64 | rand64();
@@ -300,21 +300,7 @@ test_decimal(void)
 		arr[0] = (unsigned char)neg;
 		for (k = 0, x = v; k < 16; k++, x >>= 8)
 			arr[16 - k] = (unsigned char)x;
-		nd = 0;
-		x = v;
-		do {
-			dig[nd++] = (char)('0' + (int)(x % 10));
-			x /= 10;
-		} while (x > 0);
-		p = 0;
-		if (neg && v != 0)
-			want[p++] = '-';
-		for (k = nd > scale ? nd : scale + 1; k > 0; k--) {
-			if (k == scale)
-				want[p++] = '.';
-			want[p++] = k <= nd ? dig[k - 1] : '0';
-		}
-		want[p] = '\0';
+		dec_want(want, v, neg, scale);
 		dec_format(got, sizeof(got), arr, 38, scale, 33);
 		check(strcmp(got, want) == 0, "decimal(38)", got, want);
 	}
