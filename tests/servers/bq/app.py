@@ -13,6 +13,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import partial
 from . import rows as R
 from .auth import Auth, GrantError
 from .faults import Faults, FaultError
@@ -32,15 +33,27 @@ class Reply:
         self.code = code
         self.headers = dict(headers or {})
         self.job = job
+        self.obj = None
         if body is None:
             self.data = b""
         elif isinstance(body, bytes):
             self.data = body
         else:
-            self.data = json.dumps(body, ensure_ascii=False,
-                                   separators=(",", ":")).encode("utf-8")
+            self.obj = body
+            self.render(None, False)
             self.headers.setdefault("Content-Type",
                                     "application/json; charset=UTF-8")
+
+    def render(self, fields, pretty):
+        """the JSON body with only what fields selects; indented unless
+        the request said prettyPrint=false, as Google's APIs answer"""
+        obj = partial.select(self.obj, fields)
+        if pretty:
+            text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = json.dumps(obj, ensure_ascii=False,
+                              separators=(",", ":"))
+        self.data = text.encode("utf-8")
 
 
 class _Raw(ApiError):
@@ -193,6 +206,8 @@ class Handler(BaseHTTPRequestHandler):
         rec["fault"] = fault
         self.fault = fault
         reply = None
+        api = not internal and path != "/token"
+        fields = None
         try:
             if fault == "resetbefore" or (fault == "reset" and
                                          srv.faults.coin() < 0.5):
@@ -200,6 +215,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reset()
             body = self.read_body()
             rec["bytes_in"] = len(body)
+            if api and self.q.get("fields"):
+                try:
+                    fields = partial.parse(self.q["fields"])
+                except partial.FieldsError as e:
+                    raise ApiError(400, "invalidParameter", str(e))
             if fault == "slow":
                 time.sleep(srv.faults.cfg["slow"])
             reply = self.fault_reply(fault)
@@ -222,6 +242,9 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(500, ApiError(500, "internalError",
                                         "Internal error in the fake "
                                         "server").body())
+        if api and reply.obj is not None:
+            reply.render(fields if reply.code < 300 else None,
+                         self.q.get("prettyPrint", "true") != "false")
         if reply.job:
             rec["job"] = reply.job
         rec["status"] = reply.code
