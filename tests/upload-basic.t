@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/upload/lib.sh
 
-plan 25
+plan 28
 
 "$BIN/bq-upload" -h > "$T/out" 2>&1
 is "$?" 0 "-h exits 0"
@@ -22,6 +22,7 @@ bq_start --seed 0
 "$UP/make-batches" --rows 118 --batch 10 --seed 3 "$T/a"
 upload -t FA -r r1 "$T/a/batches" 2> "$T/err"
 is "$?" 0 "12 batches: exit 0"
+cp "$T/bq/requests.log" "$T/req1"	# bq-upload's requests alone
 table_rows FA > "$T/got"
 set_rows "$T/a/batches" > "$T/want"
 is "$(wc -l < "$T/want")" 118 "the batch set holds 118 rows"
@@ -33,6 +34,19 @@ is "$(bq_get /_test/commits | "$PY" "$UP/loads-per-batch" FA | wc -l)" 13 \
     "12 loads and 1 copy committed"
 test -f "$T/a/batches/upload/published"
 ok $? "DIR/upload/published written"
+# what a job's replies hold: the whole job repeats the schema in its
+# configuration, so each asks for only what bq-upload reads
+jq -r 'select(.path | test("/jobs(/[^/]*)?$")) |
+    "\(.query.fields) \(.query.prettyPrint)"' "$T/req1" |
+    sort | uniq -c > "$T/jobq"
+is "$(awk '{ print $2, $3 }' "$T/jobq")" \
+    "status,statistics(load/outputRows) false" \
+    "every jobs.insert and jobs.get asks for status and rows, unindented"
+is "$(awk '{ n += $1 } END { print (n >= 25) }' "$T/jobq")" 1 \
+    "(12 loads, a copy, and their polls)"
+is "$(jq -r 'select(.method == "GET" and (.path | test("/tables/"))) |
+    .query.fields' "$T/req1" | sort -u)" numRows \
+    "tables.get asks for numRows only"
 is "$(grep -c ' INFO bq-upload.* table=FA batch=' "$T/sync.log")" 12 \
     "one INFO line per batch"
 bad=$(find "$T/a/batches/upload" -type f ! -perm 600 | wc -l)

@@ -24,6 +24,15 @@
 
 #define CHUNK_UNIT	262144		/* resumable chunks: 256 KiB */
 
+/*
+ * bq-upload reads three things of a job: its state, its errors and the
+ * rows it loaded.  The partial response leaves out the configuration, which
+ * repeats the whole schema, and prettyPrint=false the indentation; a
+ * server that ignores either only sends more.
+ */
+#define JOB_FIELDS	"fields=status,statistics(load/outputRows)" \
+			    "&prettyPrint=false"
+
 static char *
 rest_url(const struct bq *b, const char *rest)
 {
@@ -111,7 +120,8 @@ table_rows(const struct bq *b, const char *table)
 	char			*path, *url;
 	long long		 n = -1;
 
-	path = xasprintf("datasets/%s/tables/%s", b->dataset, table);
+	path = xasprintf("datasets/%s/tables/%s?fields=numRows&"
+	    "prettyPrint=false", b->dataset, table);
 	url = rest_url(b, path);
 	req_init(&q, "GET", url, "tables.get");
 	http_call(&q, &r);
@@ -238,7 +248,8 @@ job_get(const struct bq *b, const char *jobid)
 	json_t			*j = NULL;
 	char			*path, *url;
 
-	path = xasprintf("jobs/%s?location=%s", jobid, b->location);
+	path = xasprintf("jobs/%s?location=%s&" JOB_FIELDS, jobid,
+	    b->location);
 	url = rest_url(b, path);
 	req_init(&q, "GET", url, "jobs.get");
 	http_call(&q, &r);
@@ -282,7 +293,7 @@ job_insert(const struct bq *b, json_t *meta)
 	json_t			*j;
 	char			*url, *body;
 
-	url = rest_url(b, "jobs");
+	url = rest_url(b, "jobs?" JOB_FIELDS);
 	body = json_text(meta);
 	req_init(&q, "POST", url, "jobs.insert");
 	q.ctype = "application/json";
@@ -445,7 +456,7 @@ load_multipart(const struct bq *b, json_t *meta, int fd, long long size)
 	parts[2].len = strlen(tail);
 	ctype = xasprintf("multipart/related; boundary=%s", bnd);
 	url = xasprintf("%s/upload/bigquery/v2/projects/%s/jobs?"
-	    "uploadType=multipart", b->api, b->project_esc);
+	    "uploadType=multipart&" JOB_FIELDS, b->api, b->project_esc);
 	req_init(&q, "POST", url, "jobs.insert (multipart upload)");
 	q.ctype = ctype;
 	q.parts = parts;
