@@ -34,19 +34,21 @@ class Reply:
         self.headers = dict(headers or {})
         self.job = job
         self.obj = None
+        self.data = None
         if body is None:
             self.data = b""
         elif isinstance(body, bytes):
             self.data = body
         else:
-            self.obj = body
-            self.render(None, False)
+            self.obj = body         # made into bytes by render()
             self.headers.setdefault("Content-Type",
                                     "application/json; charset=UTF-8")
 
-    def render(self, fields, pretty):
-        """the JSON body with only what fields selects; indented unless
-        the request said prettyPrint=false, as Google's APIs answer"""
+    def render(self, fields=None, pretty=False):
+        """the JSON body with only what fields selects; indented if
+        pretty (Google's APIs indent unless told prettyPrint=false)"""
+        if self.data is not None:
+            return
         obj = partial.select(self.obj, fields)
         if pretty:
             text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
@@ -242,9 +244,10 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(500, ApiError(500, "internalError",
                                         "Internal error in the fake "
                                         "server").body())
-        if api and reply.obj is not None:
+        if api:
             reply.render(fields if reply.code < 300 else None,
                          self.q.get("prettyPrint", "true") != "false")
+        reply.render()
         if reply.job:
             rec["job"] = reply.job
         rec["status"] = reply.code
