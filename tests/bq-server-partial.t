@@ -58,7 +58,8 @@ is "$(bq_api GET '/datasets/ds/tables/t?fields=numRows' | body_of |
     jq -c .)" '{"numRows":"2"}' "tables.get takes fields too"
 is "$(bq_upload "$(bq_load_conf j3 t "$F" \
     '{"writeDisposition":"WRITE_APPEND"}')" "$T/rows" | body_of |
-    jq -r .status.state)" DONE "an upload without fields answers the whole job"
+    jq -c '[.status.state, (.configuration.load.schema.fields | length)]')" \
+    '["DONE",2]' "an upload without fields answers the whole job"
 bq_multipart "$(bq_load_conf j4 t "$F" '{"writeDisposition":"WRITE_APPEND"}')" \
     "$T/rows" "$T/mp.body"
 bq_curl -H "Content-Type: multipart/related; boundary=$BQ_BOUNDARY" \
