@@ -52,6 +52,16 @@ for bad in 'status(' 'status,' 'a//b' 'a)b' 'a%20b'; do
 done
 body_of < "$T/r" | jq -r '.error.errors[0].reason' > "$T/why"
 is "$(cat "$T/why")" invalidParameter "with reason invalidParameter"
+deep=$(awk 'BEGIN { for (i = 0; i < 1000; i++) printf "a("
+    printf "b"; for (i = 0; i < 1000; i++) printf ")" }')
+is "$(get j1 "fields=$deep")" 400 "a selection nested 1000 deep is 400"
+long=$(awk 'BEGIN { printf "a"; for (i = 0; i < 999; i++) printf "/a" }')
+is "$(get j1 "fields=$long,$long")" 400 "so is a path of 1000 names"
+get j2 '' | jq -c '.status.errors' > "$T/want"
+is "$(get j2 'fields=*,status/errors/reason' | jq -c .status.errors)" \
+    "$(cat "$T/want")" "* and a narrower selection: the union, in any order"
+is "$(get j2 'fields=status/errors/reason,status(*)' | jq -c .status.errors)" \
+    "$(cat "$T/want")" "(the other way round)"
 is "$(bq_api GET '/jobs/nosuch?fields=status' | body_of |
     jq -r .error.code)" 404 "an error is not filtered"
 is "$(bq_api GET '/datasets/ds/tables/t?fields=numRows' | body_of |

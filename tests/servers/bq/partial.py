@@ -4,7 +4,9 @@ fields = selection ("," selection)*
 selection = name ("/" name)* ["(" fields ")"]
 
 "a/b" keeps member b of a, "a(b,c)" members b and c of a, "*" every
-member at that level.  A selection applies to each element of an array.
+member at that level; selections add up, "*" with the rest.  A selection
+applies to each element of an array.  One nested deeper than 64 names is
+refused like one that does not parse.
 Members a resource does not have are left out, and so is an object none
 of whose selected members it has.  The real service also checks names
 against the resource's schema; this one does not.
@@ -13,6 +15,7 @@ against the resource's schema; this one does not.
 import re
 
 NAME = re.compile(r"[A-Za-z0-9_.\-]+|\*")
+MAX_DEPTH = 64          # no resource is nested deeper
 
 
 class FieldsError(ValueError):
@@ -29,7 +32,7 @@ def parse(text):
 
 
 def select(value, tree):
-    """value with only what tree selects"""
+    """value with only what tree selects, in the value's own order"""
     if tree is None:
         return value
     if isinstance(value, list):
@@ -37,43 +40,35 @@ def select(value, tree):
     if not isinstance(value, dict):
         return value
     out = {}
-    for name, sub in tree.items():
-        keys = list(value) if name == "*" else [name]
-        for k in keys:
-            if k not in value:
-                continue
-            v = select(value[k], sub)
-            if isinstance(v, dict) and not v and value[k]:
-                continue        # nothing it selected is there
-            out[k] = _merge_value(out.get(k), v) if k in out else v
+    for k, v in value.items():
+        if k in tree and "*" in tree:
+            sub = _union(tree[k], tree["*"])
+        elif k in tree or "*" in tree:
+            sub = tree.get(k, tree.get("*"))
+        else:
+            continue
+        got = select(v, sub)
+        if isinstance(got, dict) and not got and v:
+            continue            # nothing it selected is there
+        out[k] = got
     return out
 
 
-def _merge_value(a, b):
-    if isinstance(a, dict) and isinstance(b, dict):
-        c = dict(a)
-        for k, v in b.items():
-            c[k] = _merge_value(c[k], v) if k in c else v
-        return c
-    return b
-
-
-def _merge(a, b):
-    """the union of two selection trees"""
+def _union(a, b):
+    """what either of two selection trees selects"""
+    if a is None or b is None:
+        return None
+    out = dict(a)
     for name, sub in b.items():
-        if name not in a:
-            a[name] = sub
-        elif a[name] is None or sub is None:
-            a[name] = None
-        else:
-            _merge(a[name], sub)
-    return a
+        out[name] = _union(out[name], sub) if name in out else sub
+    return out
 
 
 class _Parser:
     def __init__(self, text):
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self):
         raise FieldsError("Invalid field selection %s"
@@ -94,10 +89,15 @@ class _Parser:
         while self.peek() == "/":
             self.pos += 1
             path.append(self.name())
+        if self.depth + len(path) > MAX_DEPTH:
+            raise FieldsError("Invalid field selection %s: nested deeper "
+                              "than %d" % (path[0], MAX_DEPTH))
         sub = None
         if self.peek() == "(":
             self.pos += 1
+            self.depth += len(path)
             sub = self.selections()
+            self.depth -= len(path)
             if self.peek() != ")":
                 self.fail()
             self.pos += 1
@@ -109,5 +109,5 @@ class _Parser:
         tree = self.selection()
         while self.peek() == ",":
             self.pos += 1
-            _merge(tree, self.selection())
+            tree = _union(tree, self.selection())
         return tree
