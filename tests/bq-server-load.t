@@ -5,10 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_start "$T/st"
-bq_key "$T/st" "$T/key.json"
-BQ_TOKEN=$(bq_token "$T/key.json")
-bq_dataset ds EU
+bq_ready
 
 F1='[{"name":"n","type":"INT64","mode":"REQUIRED"},{"name":"s","type":"STRING"}]'
 printf '{"n":1,"s":"a"}\n{"n":2,"s":"ř"}\n\n{"s":null,"n":"3"}\n' > "$T/a.ndjson"

@@ -5,10 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_start "$T/st" --job-polls 0
-bq_key "$T/st" "$T/key.json"
-BQ_TOKEN=$(bq_token "$T/key.json")
-bq_dataset ds EU
+bq_ready --job-polls 0
 F='[{"name":"n","type":"INT64"},{"name":"s","type":"STRING"}]'
 printf '{"n":1,"s":"a"}\n{"n":2,"s":"b"}\n' > "$T/rows"
 bq_upload "$(bq_load_conf j1 t "$F")" "$T/rows" > /dev/null

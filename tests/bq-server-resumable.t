@@ -5,10 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_start "$T/st" --job-polls 0
-bq_key "$T/st" "$T/key.json"
-BQ_TOKEN=$(bq_token "$T/key.json")
-bq_dataset ds EU
+bq_ready --job-polls 0
 K=262144
 F='[{"name":"n","type":"INT64"},{"name":"s","type":"STRING"}]'
 

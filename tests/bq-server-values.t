@@ -7,10 +7,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_start "$T/stv" --job-polls 0
-bq_key "$T/stv" "$T/keyv.json"
-BQ_TOKEN=$(bq_token "$T/keyv.json")
-bq_dataset ds EU
+bq_ready --job-polls 0
 i=0
 tab=$(printf '\t')
 grep -v '^#' "$BQ_FID/values.tsv" > "$T/values"

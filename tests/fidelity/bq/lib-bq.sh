@@ -121,3 +121,12 @@ bq_dataset() {
 	    "{\"datasetReference\":{\"datasetId\":\"$1\"},\
 \"location\":\"${2:-EU}\"}" > /dev/null
 }
+
+# bq_ready [SERVER ARGS...]: a server on $T/st with a key ($T/key.json),
+# a token in BQ_TOKEN and the dataset ds in EU
+bq_ready() {
+	bq_start "$T/st" "$@"
+	bq_key "$T/st" "$T/key.json"
+	BQ_TOKEN=$(bq_token "$T/key.json")
+	bq_dataset ds EU
+}
