@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_ready --job-polls 0
+bq_ready 0
 F='[{"name":"n","type":"INT64"}]'
 A="$BQ_URL/bigquery/v2/projects/proj"
 

@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_ready
+bq_ready 1
 
 F1='[{"name":"n","type":"INT64","mode":"REQUIRED"},{"name":"s","type":"STRING"}]'
 printf '{"n":1,"s":"a"}\n{"n":2,"s":"ř"}\n\n{"s":null,"n":"3"}\n' > "$T/a.ndjson"

@@ -5,7 +5,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_ready --job-polls 0
+bq_ready 0
 F='[{"name":"n","type":"INT64"},{"name":"s","type":"STRING"}]'
 printf '{"n":1,"s":"a"}\n{"n":2,"s":"b"}\n' > "$T/rows"
 bq_upload "$(bq_load_conf j1 t "$F")" "$T/rows" > /dev/null

@@ -7,7 +7,7 @@
 . tests/lib.sh
 . tests/fidelity/bq/lib-bq.sh
 
-bq_ready --job-polls 0
+bq_ready 0
 i=0
 tab=$(printf '\t')
 grep -v '^#' "$BQ_FID/values.tsv" > "$T/values"

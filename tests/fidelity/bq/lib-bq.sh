@@ -122,10 +122,11 @@ bq_dataset() {
 \"location\":\"${2:-EU}\"}" > /dev/null
 }
 
-# bq_ready [SERVER ARGS...]: a server on $T/st with a key ($T/key.json),
-# a token in BQ_TOKEN and the dataset ds in EU
+# bq_ready POLLS: a server on $T/st whose jobs are RUNNING to the first
+# POLLS jobs.get calls, with a key ($T/key.json), a token in BQ_TOKEN and
+# the dataset ds in EU
 bq_ready() {
-	bq_start "$T/st" "$@"
+	bq_start "$T/st" --job-polls "$1"
 	bq_key "$T/st" "$T/key.json"
 	BQ_TOKEN=$(bq_token "$T/key.json")
 	bq_dataset ds EU
