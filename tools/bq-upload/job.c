@@ -30,8 +30,8 @@
  * repeats the whole schema, and prettyPrint=false the indentation; a
  * server that ignores either only sends more.
  */
-#define JOB_FIELDS	"fields=status,statistics(load/outputRows)" \
-			    "&prettyPrint=false"
+#define COMPACT		"prettyPrint=false"
+#define JOB_FIELDS	"fields=status,statistics(load/outputRows)&" COMPACT
 
 static char *
 rest_url(const struct bq *b, const char *rest)
@@ -120,8 +120,8 @@ table_rows(const struct bq *b, const char *table)
 	char			*path, *url;
 	long long		 n = -1;
 
-	path = xasprintf("datasets/%s/tables/%s?fields=numRows&"
-	    "prettyPrint=false", b->dataset, table);
+	path = xasprintf("datasets/%s/tables/%s?fields=numRows&" COMPACT,
+	    b->dataset, table);
 	url = rest_url(b, path);
 	req_init(&q, "GET", url, "tables.get");
 	http_call(&q, &r);

@@ -244,10 +244,8 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(500, ApiError(500, "internalError",
                                         "Internal error in the fake "
                                         "server").body())
-        if api:
-            reply.render(fields if reply.code < 300 else None,
-                         self.q.get("prettyPrint", "true") != "false")
-        reply.render()
+        reply.render(fields if reply.code < 300 else None,
+                     api and self.q.get("prettyPrint", "true") != "false")
         if reply.job:
             rec["job"] = reply.job
         rec["status"] = reply.code

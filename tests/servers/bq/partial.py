@@ -43,8 +43,10 @@ def select(value, tree):
     for k, v in value.items():
         if k in tree and "*" in tree:
             sub = _union(tree[k], tree["*"])
-        elif k in tree or "*" in tree:
-            sub = tree.get(k, tree.get("*"))
+        elif k in tree:
+            sub = tree[k]
+        elif "*" in tree:
+            sub = tree["*"]
         else:
             continue
         got = select(v, sub)
